@@ -34,7 +34,8 @@ test: env vendor
 ## Re-execute notebooks and store their outputs (NB=chapters/x.ipynb for one),
 ## then regenerate the student labs and generated pages.
 outputs: env
-	$(BIN)/pytest -c /dev/null -p no:cacheprovider --nbmake --overwrite $(NB)
+	$(BIN)/pytest -p no:cacheprovider --nbmake --overwrite $(NB)
+	$(BIN)/python tools/nbclean.py
 	$(MAKE) labs pages
 
 labs: env

@@ -30,8 +30,8 @@ BACKEND_VARIABLE = "DLBOOK_BACKEND"
 MODE_VARIABLE = "DLBOOK_MODE"
 
 CPU_HINT = (
-    "Device: CPU. Labs run their quick configuration. For the full one in "
-    "Colab: Runtime > Change runtime type > GPU, then rerun."
+    "Device: CPU. Labs run their quick configuration.\n"
+    "For the full one in Colab: Runtime > Change runtime type > GPU."
 )
 
 

@@ -226,23 +226,30 @@ def _verify(c: Claim, computed: Any, pipeline: Any) -> None:
         )
 
 
-def compare(claim_id: str, computed: Any, *, pipeline: Any = None, quiet: bool = False) -> Comparison:
-    """Compare a computed value with a registry claim and print one line.
+def evaluate(claim_id: str, computed: Any, *, pipeline: Any = None) -> Comparison:
+    """Compare without printing; return the :class:`Comparison`.
 
-    Raises :class:`ClaimMismatch` if they disagree (see the module help).
+    Raises :class:`ClaimMismatch` if the value and the registry disagree.
     """
     c = claim(claim_id)
     _verify(c, computed, pipeline)
-    result = Comparison(c, computed, pipeline)
-    if not quiet:
-        print(result.line)
-    return result
+    return Comparison(c, computed, pipeline)
 
 
-def compare_all(values: dict[str, Any], pipeline: dict[str, Any] | None = None) -> list[Comparison]:
+def compare(claim_id: str, computed: Any, *, pipeline: Any = None) -> None:
+    """Compare a computed value with a registry claim and print one line.
+
+    Returns nothing, so a notebook cell shows the line once. Raises
+    :class:`ClaimMismatch` if they disagree (see the module help).
+    """
+    print(evaluate(claim_id, computed, pipeline=pipeline).line)
+
+
+def compare_all(values: dict[str, Any], pipeline: dict[str, Any] | None = None) -> None:
     """Compare many claims at once; prints one line each, raises on the first mismatch."""
     pipeline = pipeline or {}
-    return [compare(k, v, pipeline=pipeline.get(k)) for k, v in values.items()]
+    for k, v in values.items():
+        compare(k, v, pipeline=pipeline.get(k))
 
 
 def claims_for(unit: int | None = None, source: str | None = None) -> Iterable[Claim]:

@@ -1,0 +1,138 @@
+"""Notebook hygiene: what nbval alone would not catch.
+
+- valid nbformat; the standard setup cell first; a Colab badge to itself;
+- chapters and solutions carry outputs from ONE top-to-bottom run, with no
+  errors and no stderr (nbval compares only executed cells);
+- no editor or Colab metadata;
+- widget state is stored wherever a widget is shown, and widget cells are
+  excluded from output comparison (a headless kernel has no widget frontend);
+- every figure has alt text; every notebook is in the table of contents.
+"""
+
+from __future__ import annotations
+
+import nbformat
+import pytest
+import yaml
+
+from tools import book, nbclean
+
+ALL = book.notebooks()
+EXECUTED = book.notebooks("chapters", "solutions")
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
+
+
+def rel(path) -> str:
+    return path.relative_to(book.ROOT).as_posix()
+
+
+def load(path):
+    return nbformat.read(path, as_version=4)
+
+
+def code_cells(nb):
+    return [c for c in nb.cells if c.cell_type == "code" and c.source.strip()]
+
+
+def test_there_are_notebooks():
+    assert EXECUTED, "no notebooks found under chapters/ or solutions/"
+
+
+@pytest.mark.parametrize("path", ALL, ids=rel)
+def test_valid_nbformat(path):
+    nbformat.validate(load(path))
+
+
+@pytest.mark.parametrize("path", ALL, ids=rel)
+def test_setup_cell_and_badge(path):
+    nb = load(path)
+    first_code = code_cells(nb)[0]
+    assert first_code.source == book.setup_cell_source(), (
+        f"{rel(path)}: the first code cell must be tools.book.setup_cell_source() verbatim"
+    )
+    first_md = next(c for c in nb.cells if c.cell_type == "markdown")
+    assert book.colab_url(rel(path)) in first_md.source, (
+        f"{rel(path)}: the first markdown cell needs the Colab badge {book.colab_badge(rel(path))}"
+    )
+
+
+@pytest.mark.parametrize("path", EXECUTED, ids=rel)
+def test_outputs_come_from_one_clean_run(path):
+    counts = [c.execution_count for c in code_cells(load(path))]
+    assert None not in counts, f"{rel(path)}: unexecuted code cells; run `make outputs NB={rel(path)}`"
+    assert counts == list(range(1, len(counts) + 1)), (
+        f"{rel(path)}: execution counts {counts} are not one top-to-bottom run"
+    )
+
+
+@pytest.mark.parametrize("path", EXECUTED, ids=rel)
+def test_no_errors_or_stderr_stored(path):
+    for i, cell in enumerate(code_cells(load(path))):
+        for out in cell.outputs:
+            assert out.output_type != "error", f"{rel(path)} cell {i}: stored error output"
+            if out.output_type == "stream":
+                assert out.name == "stdout", f"{rel(path)} cell {i}: stderr stored: {out.text[:200]!r}"
+
+
+@pytest.mark.parametrize("path", ALL, ids=rel)
+def test_no_editor_or_colab_metadata(path):
+    nb = load(path)
+    stray = [k for k in nbclean.NOTEBOOK_KEYS if k in nb.metadata]
+    assert not stray, f"{rel(path)}: notebook metadata {stray}; run tools/nbclean.py"
+    for cell in nb.cells:
+        stray = [k for k in ("colab", "outputId", "executionInfo") if k in cell.metadata]
+        assert not stray, f"{rel(path)}: cell metadata {stray}; run tools/nbclean.py"
+    assert nb.metadata.get("kernelspec", {}).get("name") == "python3"
+
+
+@pytest.mark.parametrize("path", ALL, ids=rel)
+def test_widget_state_present_and_widget_cells_not_compared(path):
+    nb = load(path)
+    state = nb.metadata.get("widgets", {}).get(WIDGET_STATE, {}).get("state", {})
+    for cell in code_cells(nb):
+        views = [o.data[WIDGET_VIEW]["model_id"] for o in cell.outputs if WIDGET_VIEW in o.get("data", {})]
+        if not views:
+            continue
+        missing = [m for m in views if m not in state]
+        assert not missing, f"{rel(path)}: widget models {missing} have no stored state"
+        assert "nbval-ignore-output" in cell.metadata.get("tags", []), (
+            f"{rel(path)}: a cell showing a widget must be tagged nbval-ignore-output "
+            "(and the same demo shown statically in a cell before it)"
+        )
+
+
+@pytest.mark.parametrize("path", EXECUTED, ids=rel)
+def test_figures_have_alt_text(path):
+    for i, cell in enumerate(code_cells(load(path))):
+        if any("image/png" in o.get("data", {}) for o in cell.outputs):
+            alt = cell.metadata.get("mystnb", {}).get("image", {}).get("alt", "")
+            assert len(alt) > 20, (
+                f"{rel(path)} cell {i}: a figure needs alt text; start the cell with "
+                "'# alt: <what the figure shows>' and run tools/nbclean.py"
+            )
+            assert alt == nbclean.alt_text(cell.source), f"{rel(path)} cell {i}: stale alt text"
+
+
+def _toc_files(node) -> list[str]:
+    found = []
+    if isinstance(node, dict):
+        if "file" in node:
+            found.append(node["file"])
+        for value in node.values():
+            found += _toc_files(value)
+    elif isinstance(node, list):
+        for item in node:
+            found += _toc_files(item)
+    return found
+
+
+def test_table_of_contents_matches_files():
+    toc = yaml.safe_load((book.ROOT / "_toc.yml").read_text())
+    files = [toc["root"]] + _toc_files(toc)
+    for f in files:
+        assert any((book.ROOT / f"{f}{ext}").exists() for ext in ("", ".md", ".ipynb")), (
+            f"_toc.yml lists {f}, which does not exist"
+        )
+    for path in ALL:
+        assert rel(path).removesuffix(".ipynb") in files, f"{rel(path)} is not in _toc.yml"

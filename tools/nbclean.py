@@ -1,0 +1,63 @@
+"""Normalise notebooks after they are executed (run by `make outputs`).
+
+- drop editor and Colab metadata (jupytext, colab, provenance, outputId);
+- set the kernelspec every notebook uses;
+- copy a figure's alt text from its cell's `# alt: ...` comment into the cell
+  metadata that Jupyter Book puts on the <img> (`mystnb.image.alt`).
+
+Usage: python tools/nbclean.py [NOTEBOOK ...]   (default: every notebook)
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import nbformat
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from tools import book  # noqa: E402
+
+KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
+NOTEBOOK_KEYS = ("jupytext", "colab", "accelerator", "gpuClass", "toc-showmarkdowntxt")
+CELL_KEYS = ("colab", "id", "outputId", "executionInfo", "jupyter", "scrolled", "collapsed")
+ALT_PREFIX = "# alt:"
+
+
+def alt_text(source: str) -> str | None:
+    """The `# alt: ...` comment of a code cell, if it has one."""
+    for line in source.splitlines():
+        if line.startswith(ALT_PREFIX):
+            return line[len(ALT_PREFIX):].strip()
+    return None
+
+
+def clean(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    for key in NOTEBOOK_KEYS:
+        nb.metadata.pop(key, None)
+    nb.metadata["kernelspec"] = dict(KERNELSPEC)
+    for cell in nb.cells:
+        for key in CELL_KEYS:
+            cell.metadata.pop(key, None)
+        if cell.cell_type != "code":
+            continue
+        alt = alt_text(cell.source)
+        if alt:
+            cell.metadata.setdefault("mystnb", {}).setdefault("image", {})["alt"] = alt
+    return nb
+
+
+def main(paths: list[str]) -> int:
+    targets = [Path(p) for p in paths] or book.notebooks()
+    for path in targets:
+        nb = nbformat.read(path, as_version=4)
+        before = nbformat.writes(nb)
+        after = nbformat.writes(clean(nb))
+        if after != before:
+            path.write_text(after + ("" if after.endswith("\n") else "\n"), encoding="utf-8")
+            print(f"nbclean: normalised {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
