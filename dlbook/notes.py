@@ -75,23 +75,54 @@ class Claim:
         return self.verdict == "erratum"
 
 
-def _check(raw: dict, path: Path) -> Claim:
+def _is_int(x: Any) -> bool:
+    return isinstance(x, int) and not isinstance(x, bool)
+
+
+def _check(raw: Any, path: Path) -> Claim:
+    if not isinstance(raw, dict):
+        raise RegistryError(f"{path.name}: every claim must be a mapping, got {raw!r}")
     where = f"{path.name}: claim {raw.get('id', '?')!r}"
-    missing = [k for k in REQUIRED if k not in raw]
+    missing = [k for k in REQUIRED if k not in raw or raw[k] is None]
     if missing:
         raise RegistryError(f"{where} lacks {', '.join(missing)}")
     unknown = set(raw) - {f.name for f in dataclasses.fields(Claim)}
     if unknown:
         raise RegistryError(f"{where} has unknown fields {sorted(unknown)}")
+    if not isinstance(raw["id"], str) or not raw["id"].strip() or " " in raw["id"]:
+        raise RegistryError(f"{where}: id must be a non-empty string without spaces")
     if raw["source"] not in SOURCES:
-        raise RegistryError(f"{where}: source must be one of {sorted(SOURCES)}")
+        hint = " (quote it: source: \"000\")" if _is_int(raw["source"]) else ""
+        raise RegistryError(f"{where}: source must be one of {sorted(SOURCES)}{hint}")
+    prefix = path.name.split("-", 1)[0]
+    if prefix in SOURCES and prefix != raw["source"]:
+        raise RegistryError(f"{where}: source {raw['source']!r} in the file for {prefix!r}")
     if raw["verdict"] not in VERDICTS:
         raise RegistryError(f"{where}: verdict must be one of {VERDICTS}")
+    if not _is_int(raw["unit"]):
+        raise RegistryError(f"{where}: unit must be a whole number")
+    for key in ("decimals", "correct_decimals"):
+        if raw.get(key) is not None and not (_is_int(raw[key]) and raw[key] >= 0):
+            raise RegistryError(f"{where}: {key} must be a whole number >= 0")
+    tol = raw.get("tolerance")
+    if tol is not None and (isinstance(tol, bool) or not isinstance(tol, (int, float)) or tol < 0):
+        raise RegistryError(f"{where}: tolerance must be a number >= 0")
     if raw["verdict"] == "erratum":
-        if raw.get("correct") is None or not str(raw.get("explanation", "")).strip():
+        if raw.get("correct") is None or not str(raw.get("explanation") or "").strip():
             raise RegistryError(f"{where}: an erratum needs 'correct' and 'explanation'")
-    elif raw.get("correct") is not None:
-        raise RegistryError(f"{where}: only an erratum has a 'correct' value")
+        if tol is not None:
+            raise RegistryError(
+                f"{where}: an erratum is checked at correct_decimals; drop 'tolerance'"
+            )
+    else:
+        for key in ("correct", "correct_decimals"):
+            if raw.get(key) is not None:
+                raise RegistryError(f"{where}: only an erratum has {key!r}")
+    section = raw.get("section", "")
+    if section and (not isinstance(section, str) or section.endswith((".ipynb", ".md"))):
+        raise RegistryError(
+            f"{where}: section is a book path without extension, e.g. chapters/01_neural_networks"
+        )
     return Claim(**raw)
 
 
@@ -100,7 +131,13 @@ def registry() -> dict[str, Claim]:
     """All claims, by id, read from the package's YAML files."""
     claims: dict[str, Claim] = {}
     for path in sorted(CLAIMS_DIR.glob("*.yaml")):
-        for raw in yaml.safe_load(path.read_text(encoding="utf-8")) or []:
+        try:
+            records = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+        except yaml.YAMLError as err:
+            raise RegistryError(f"{path.name}: not valid YAML: {err}") from None
+        if not isinstance(records, list):
+            raise RegistryError(f"{path.name}: must hold a list of claims")
+        for raw in records:
             claim = _check(raw, path)
             if claim.id in claims:
                 raise RegistryError(f"{path.name}: duplicate claim id {claim.id!r}")
@@ -220,8 +257,9 @@ def _verify(c: Claim, computed: Any, pipeline: Any) -> None:
     )
     if not ok:
         how = f"within {c.tolerance:g}" if c.tolerance is not None else "at the notes' rounding"
+        shown = _show(computed, None if c.decimals is None else c.decimals + 2)
         fail(
-            f"computed {_show(computed, (c.decimals or 0) + 2 if c.decimals is not None else None)}, "
+            f"computed {shown}, "
             f"which does not match the notes' {_show(c.notes_value, c.decimals)} {how}"
         )
 

@@ -1,0 +1,252 @@
+"""The generated appendix pages (tools/make_pages.py) and the crosswalk data."""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from dlbook import notes  # noqa: E402
+from tools import make_pages  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def cw():
+    return make_pages.load_crosswalk()
+
+
+# ---- the pages are generated and current -------------------------------------------
+
+def test_generated_pages_are_not_stale():
+    old = [p.relative_to(ROOT).as_posix() for p in make_pages.stale()]
+    assert not old, f"stale generated pages {old}: run `make pages` and commit them"
+
+
+@pytest.mark.parametrize("path", [make_pages.ERRATA_PAGE, make_pages.CROSSWALK_PAGE])
+def test_pages_start_with_a_title_and_are_in_the_toc(path):
+    text = make_pages.pages()[path]
+    assert re.match(r"# \S", text), "a MyST page starts with '# Title'"
+    assert len(re.findall(r"^# ", text, re.MULTILINE)) == 1, "one top-level title"
+    doc = path.relative_to(ROOT).with_suffix("").as_posix()
+    assert f"file: {doc}" in (ROOT / "_toc.yml").read_text(encoding="utf-8")
+
+
+def test_check_mode_exits_non_zero_on_a_stale_page(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(make_pages, "ERRATA_PAGE", tmp_path / "errata.md")
+    monkeypatch.setattr(make_pages, "CROSSWALK_PAGE", tmp_path / "crosswalk.md")
+    monkeypatch.setattr(make_pages, "ROOT", tmp_path)
+    assert make_pages.main(["--check"]) == 1  # the pages do not exist yet
+    assert make_pages.main([]) == 0
+    assert make_pages.main(["--check"]) == 0
+    (tmp_path / "crosswalk.md").write_text("# Syllabus crosswalk\n\nedited by hand\n")
+    assert make_pages.main(["--check"]) == 1
+    assert "stale: crosswalk.md" in capsys.readouterr().out
+
+
+# ---- errata page ------------------------------------------------------------------------
+
+def test_errata_page_lists_every_erratum_and_no_match():
+    text = make_pages.render_errata()
+    for c in notes.registry().values():
+        assert (f"(`{c.id}`)" in text) == c.is_erratum, c.id
+
+
+def test_errata_summary_counts_come_from_the_registry():
+    claims = list(notes.registry().values())
+    rows = make_pages.errata_summary(claims)
+    assert [r[0] for r in rows] == list(notes.SOURCES.values())
+    assert sum(r[1] for r in rows) == len(claims)
+    assert sum(r[3] for r in rows) == sum(c.is_erratum for c in claims)
+    text = make_pages.render_errata(claims)
+    for name, n, m, e in rows:
+        assert f"| {name} | {n} | {m} | {e} |" in text
+
+
+def test_errata_entry_links_to_its_section():
+    claim = notes.Claim(
+        id="x.y", source="000", lines="5-7", unit=2, quantity="a slope",
+        notes_value=0.5, decimals=1, verdict="erratum", correct=0.25,
+        correct_decimals=2, explanation="The run is 4, not 2, so the slope halves.",
+        section="chapters/01_neural_networks",
+    )
+    text = make_pages.render_errata([claim])
+    assert "### Unit 2" in text
+    assert "**The notes say:** 0.5 (lines 5–7)." in text
+    assert "**Correct:** 0.25." in text
+    assert "**Why:** The run is 4, not 2, so the slope halves." in text
+    assert "{doc}`/chapters/01_neural_networks`" in text
+    assert "| **All notes** | **1** | **0** | **1** |" in text
+
+
+def test_free_text_is_escaped_for_myst():
+    assert make_pages._escape("2*2 = $4 | ok") == r"2\*2 = \$4 \| ok"
+    assert make_pages._escape("keep `a*b` as code") == "keep `a*b` as code"
+
+
+# ---- crosswalk data ----------------------------------------------------------------------
+
+def test_the_three_syllabi_are_all_there(cw):
+    units = {s.id: [u.unit for u in s.units] for s in cw.syllabi}
+    assert units["mca402b"] == ["I", "II", "III", "IV", "V"]
+    assert units["r20a6610"] == ["I", "II", "III", "IV", "V"]
+    assert units["vesit"] == ["4"]
+
+
+def test_every_syllabus_unit_has_a_topic(cw):
+    for s in cw.syllabi:
+        for u in s.units:
+            assert u.topics, f"{s.id} unit {u.unit} has no topics"
+
+
+def test_unit_one_topics_are_taught_by_the_unit_one_chapter(cw):
+    for s in cw.syllabi:
+        if s.id in ("mca402b", "r20a6610"):
+            for t in s.units[0].topics:
+                assert t.sections, f"{s.id} Unit I topic {t.topic!r} is not covered"
+                assert all(x.startswith("chapters/01_neural_networks") for x in t.sections)
+
+
+def test_planned_chapters_are_named_consistently(cw):
+    used = {t.planned for t in cw.topics if t.planned}
+    assert used <= set(cw.planned_chapters)
+    for name in cw.planned_chapters.values():
+        assert re.match(r"Unit \d+: \S", name), name
+
+
+def test_coverage_numbers_are_consistent(cw):
+    page = make_pages.render_crosswalk(cw)
+    overall_covered = overall_total = 0
+    for s in cw.syllabi:
+        n, m = make_pages.coverage(s.topics)
+        assert n == sum(make_pages.coverage(list(u.topics))[0] for u in s.units)
+        assert m == sum(len(u.topics) for u in s.units)
+        assert n + sum(1 for t in s.topics if t.planned) == m
+        assert f"| {s.title} | Covered {n} of {m} topics. |" in page
+        overall_covered, overall_total = overall_covered + n, overall_total + m
+    assert f"**Overall.** Covered {overall_covered} of {overall_total} topics." in page
+    planned = sum(int(x) for x in re.findall(r"^\| Unit \d+: .* \| (\d+) \|$", page, re.MULTILINE))
+    assert planned == overall_total - overall_covered
+
+
+def _label_heading(path: Path, label: str) -> bool | None:
+    """None: no `(label)=` line; False: it is not followed by a heading; True: ok."""
+    if path.suffix == ".ipynb":
+        nb = json.loads(path.read_text(encoding="utf-8"))
+        blocks = [
+            "".join(c["source"]) if isinstance(c["source"], list) else c["source"]
+            for c in nb["cells"]
+            if c["cell_type"] == "markdown"
+        ]
+    else:
+        blocks = [path.read_text(encoding="utf-8")]
+    for block in blocks:
+        lines = block.splitlines()
+        for i, line in enumerate(lines):
+            if line.strip() == f"({label})=":
+                rest = [x for x in lines[i + 1:] if x.strip()]
+                return bool(rest) and rest[0].startswith("#")
+    return None
+
+
+def test_every_crosswalk_target_exists(cw):
+    problems = []
+    for target in sorted({target for t in cw.topics for target in t.sections}):
+        path, label = make_pages.split_target(target)
+        files = [ROOT / f"{path}{ext}" for ext in (".ipynb", ".md")]
+        found = next((f for f in files if f.exists()), None)
+        if found is None:
+            problems.append(f"{target}: no {path}.ipynb or {path}.md")
+        elif label:
+            ok = _label_heading(found, label)
+            if ok is None:
+                problems.append(f"{target}: no line '({label})=' in {found.name}")
+            elif not ok:
+                problems.append(f"{target}: '({label})=' is not followed by a heading")
+    assert not problems, "crosswalk targets that do not exist:\n" + "\n".join(problems)
+
+
+def test_label_check_reads_notebooks_and_markdown(tmp_path):
+    nb = {"cells": [
+        {"cell_type": "code", "source": "(code-label)=\n# not markdown", "outputs": []},
+        {"cell_type": "markdown", "source": ["(good)=\n", "\n", "## A heading\n"]},
+        {"cell_type": "markdown", "source": "(bare)=\nJust a paragraph."},
+    ]}
+    path = tmp_path / "x.ipynb"
+    path.write_text(json.dumps(nb))
+    assert _label_heading(path, "good") is True
+    assert _label_heading(path, "bare") is False
+    assert _label_heading(path, "code-label") is None
+    md = tmp_path / "y.md"
+    md.write_text("# Title\n\n(sec)=\n## Section\n")
+    assert _label_heading(md, "sec") is True
+
+
+def test_crosswalk_links_use_ref_for_labels_and_doc_for_pages():
+    assert make_pages.link("chapters/01_neural_networks#ch1-xor") == "{ref}`ch1-xor`"
+    assert make_pages.link("chapters/01_neural_networks") == "{doc}`/chapters/01_neural_networks`"
+
+
+# ---- malformed crosswalk data ---------------------------------------------------------------
+
+BASE = """
+planned_chapters:
+  unit2: "Unit 2: Training deep networks"
+syllabi:
+  - id: s
+    title: S
+    source: "003"
+    units:
+      - unit: I
+        title: Basics
+        topics:
+{topics}
+"""
+
+
+def _load(tmp_path, topics: str):
+    path = tmp_path / "crosswalk.yaml"
+    path.write_text(BASE.format(topics=textwrap.indent(textwrap.dedent(topics), " " * 10)))
+    return make_pages.load_crosswalk(path)
+
+
+def test_a_good_crosswalk_loads(tmp_path):
+    cw = _load(tmp_path, """\
+        - topic: Neurons
+          sections: [chapters/01_neural_networks#ch1-neurons]
+        - topic: Dropout
+          planned: unit2
+        """)
+    assert make_pages.coverage(cw.topics) == (1, 2)
+    assert "planned: Unit 2: Training deep networks" in make_pages.render_crosswalk(cw)
+
+
+@pytest.mark.parametrize(
+    "topics, match",
+    [
+        ("- topic: Dropout\n  planned: unit2\n  sections: [chapters/x]\n", "not both"),
+        ("- topic: Dropout\n", "needs sections or planned"),
+        ("- topic: Dropout\n  planned: unit9\n", "is not one of"),
+        ("- topic: Dropout\n  sections: [chapters/x.ipynb]\n", "is not a book path"),
+        ("- topic: Dropout\n  sections: chapters/x\n", "must be a list"),
+        ("- topic: Dropout\n  planned: unit2\n  colour: red\n", "unknown fields"),
+        ("- planned: unit2\n", "lacks topic"),
+        ("- topic: A\n  planned: unit2\n- topic: A\n  planned: unit2\n", "duplicate topics"),
+    ],
+)
+def test_malformed_crosswalk_raises(tmp_path, topics, match):
+    with pytest.raises(make_pages.CrosswalkError, match=re.escape(match)):
+        _load(tmp_path, topics)
+
+
+def test_a_unit_without_topics_is_rejected(tmp_path):
+    path = tmp_path / "crosswalk.yaml"
+    path.write_text(BASE.format(topics="          []"))
+    with pytest.raises(make_pages.CrosswalkError, match="lacks topics"):
+        make_pages.load_crosswalk(path)
