@@ -20,7 +20,7 @@ from tools import book  # noqa: E402
 
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 NOTEBOOK_KEYS = ("jupytext", "colab", "accelerator", "gpuClass", "toc-showmarkdowntxt")
-CELL_KEYS = ("colab", "id", "outputId", "executionInfo", "jupyter", "scrolled", "collapsed")
+CELL_KEYS = ("colab", "outputId", "executionInfo", "execution", "scrolled", "collapsed")
 ALT_PREFIX = "# alt:"
 
 

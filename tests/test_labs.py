@@ -1,0 +1,304 @@
+"""Student labs generated from the solutions, and the nbgrader export.
+
+- labs/ is not stale (``tools/make_labs.py --check``);
+- every line of a lab's stub cell, apart from the generated stub lines,
+  appears in its solution cell; no solution code or marker is left;
+- outputs are cleared except in cells tagged keep-output; labels are unique;
+- every exercise of a lab module is checked (and so graded) in its solution;
+- the generator's stubs, on small cases, and its errors;
+- the nbgrader export runs and its cell metadata is valid for schema v3.
+
+CI runs the labs themselves under ``pytest --nbval-lax labs``.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+
+import nbformat
+import pytest
+
+from dlbook.labs import lab_modules
+from tools import book, export_nbgrader, make_labs
+
+SOLUTIONS = book.notebooks("solutions")
+MODULES = lab_modules()
+
+
+def rel(path) -> str:
+    return path.relative_to(book.ROOT).as_posix()
+
+
+def load(path):
+    return nbformat.read(path, as_version=4)
+
+
+def pairs():
+    return [(s, make_labs.lab_path_for(s)) for s in SOLUTIONS]
+
+
+def load_lab(path):
+    if not path.exists():
+        pytest.fail(f"{rel(path)} does not exist: run `make labs`")
+    return load(path)
+
+
+def test_there_are_solution_notebooks():
+    assert SOLUTIONS, "no solution notebooks under solutions/"
+
+
+def test_labs_are_not_stale(capsys):
+    code = make_labs.main(["--check"])
+    assert code == 0, capsys.readouterr().err + "\nRun `make labs`."
+
+
+@pytest.mark.parametrize("solution, lab", pairs(), ids=lambda p: p.name)
+def test_lab_stub_lines_come_from_the_solution(solution, lab):
+    sol_cells = {c.id: c for c in load(solution).cells}
+    for cell in load_lab(lab).cells:
+        assert cell.id in sol_cells, f"{rel(lab)}: cell {cell.id} is not in {rel(solution)}"
+        source = sol_cells[cell.id].source
+        assert make_labs.BEGIN not in cell.source and make_labs.END not in cell.source
+        if cell.cell_type != "code":
+            continue
+        assert not make_labs.has_solution(cell.source), f"{rel(lab)}: solution marker left"
+        sol_lines = {line.strip() for line in source.split("\n")}
+        for line in cell.source.split("\n"):
+            if not line.strip() or make_labs.is_generated_line(line):
+                continue
+            assert line.strip() in sol_lines, (
+                f"{rel(lab)} cell {cell.id}: {line!r} is not in the solution cell"
+            )
+
+
+@pytest.mark.parametrize("solution, lab", pairs(), ids=lambda p: p.name)
+def test_lab_hides_solutions_and_outputs(solution, lab):
+    nb = load_lab(lab)
+    sol_text = "\n".join(c.source for c in load(solution).cells if c.cell_type == "code")
+    solution_lines = [
+        line.strip() for line in sol_text.split("\n")
+        if make_labs.LINE_MARK.match(line) and line.strip() != "# SOLUTION"
+    ]
+    lab_text = "\n".join(c.source for c in nb.cells)
+    for line in solution_lines:
+        assert make_labs.LINE_MARK.match(line).group("code").strip() not in lab_text
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        if make_labs.KEEP_TAG not in cell.metadata.get("tags", []):
+            assert cell.outputs == [], f"{rel(lab)} cell {cell.id}: outputs not cleared"
+            assert cell.execution_count is None
+        elif cell.outputs:
+            assert cell.execution_count is not None  # nbval: no outputs without a count
+
+
+@pytest.mark.parametrize("solution, lab", pairs(), ids=lambda p: p.name)
+def test_lab_code_compiles(solution, lab):
+    for cell in load_lab(lab).cells:
+        if cell.cell_type == "code":
+            code = "\n".join(
+                line[: len(line) - len(line.lstrip())] + "pass"
+                if line.lstrip().startswith(("%", "!")) else line
+                for line in cell.source.split("\n")
+            )
+            ast.parse(code)  # a stub never breaks the syntax
+
+
+@pytest.mark.parametrize("solution, lab", pairs(), ids=lambda p: p.name)
+def test_labels_are_unique_between_lab_and_solution(solution, lab):
+    target = re.compile(r"^\(([^)]+)\)=\s*$", re.MULTILINE)
+    sol = {t for c in load(solution).cells for t in target.findall(c.source)}
+    lab_labels = {t for c in load_lab(lab).cells for t in target.findall(c.source)}
+    assert not sol & lab_labels, f"labels in both copies: {sorted(sol & lab_labels)}"
+    for label in sol:
+        assert label.endswith("-solution"), (
+            f"{rel(solution)}: label {label!r} should end in -solution (the lab gets the plain one)"
+        )
+
+
+@pytest.mark.parametrize("module", MODULES, ids=lambda m: m.__name__)
+def test_every_exercise_is_checked_in_its_solution(module):
+    path = book.ROOT / "solutions" / module.NOTEBOOK
+    if not path.exists():
+        pytest.fail(f"{module.__name__}: its notebook {rel(path)} does not exist")
+    nb = load(path)
+    checked = {c[0] for c in map(export_nbgrader.graded_check, nb.cells) if c}
+    names = {q.name for q in module.EXERCISES}
+    missing = names - checked
+    assert not missing, (
+        f"{rel(path)} never checks {sorted(missing)} with qN.check(answer) "
+        "(a check of a constant or a cell tagged not-graded does not count)"
+    )
+    imported = set()
+    for cell in nb.cells:
+        for m in export_nbgrader.LAB_IMPORT.finditer(cell.source):
+            imported |= {n.strip(" ()") for n in m.group("names").split(",")}
+    unknown = {n for n in imported if re.fullmatch(r"q\d+\w*", n)} - names
+    assert not unknown, f"{rel(path)} imports {sorted(unknown)}, not in EXERCISES"
+    assert export_nbgrader.lab_module(nb) is module
+
+
+# ---- the generator on small cases ----------------------------------------------------
+
+@pytest.mark.parametrize("source, expected", [
+    ("x = 0.6295  # SOLUTION", "x = ...  # YOUR CODE HERE"),
+    ("a = b = f(x)  # SOLUTION", "a = b = ...  # YOUR CODE HERE"),
+    ("y: float = 1.0  # SOLUTION", "y: float = ...  # YOUR CODE HERE"),
+    ("model.fit(X, y)  # SOLUTION", "...  # YOUR CODE HERE"),
+    ("def f(x):\n    return 1 / x  # SOLUTION",
+     "def f(x):\n    raise NotImplementedError()  # YOUR CODE HERE"),
+    ("def f(x):\n    z = 2 * x  # SOLUTION\n    return z",
+     "def f(x):\n    z = ...  # YOUR CODE HERE\n    return z"),
+    ("def f(x):\n    \"\"\"Doc.\"\"\"\n    ### BEGIN SOLUTION\n    z = x\n    return z\n"
+     "    ### END SOLUTION",
+     "def f(x):\n    \"\"\"Doc.\"\"\"\n    # YOUR CODE HERE\n    raise NotImplementedError()"),
+    ("import keras\n### BEGIN SOLUTION\nmodel = keras.Sequential()\nmodel.add(1)\n"
+     "h, w = 3, 4\n### END SOLUTION\nprint(1)",
+     "import keras\n# YOUR CODE HERE\nmodel = ...\nh = ...\nw = ...\nprint(1)"),
+    ("### BEGIN SOLUTION\nprint('hi')\n### END SOLUTION", "# YOUR CODE HERE"),
+    ("class A:\n    def f(self):\n        ### BEGIN SOLUTION\n        return 1\n"
+     "        ### END SOLUTION",
+     "class A:\n    def f(self):\n        # YOUR CODE HERE\n        raise NotImplementedError()"),
+    ("# SOLUTION\nx = 1", "# SOLUTION\nx = 1"),  # a lone comment is not a marker
+    ("print('no markers')", "print('no markers')"),
+])
+def test_stub_code(source, expected):
+    assert make_labs.stub_code(source) == expected
+
+
+@pytest.mark.parametrize("source, words", [
+    ("### BEGIN SOLUTION\nx = 1", "without"),
+    ("x = 1\n### END SOLUTION", "without"),
+    ("for i in range(3):\n    ### BEGIN SOLUTION\n    x = i\n    ### END SOLUTION", "inside a def"),
+    ("### BEGIN SOLUTION\ndef f():\n    return 1\n### END SOLUTION", "inside the function"),
+    ("model = keras.Sequential([\n    layers.Dense(3),  # SOLUTION\n])", "whole statement"),
+    ("x = f(1,\n      2)  # SOLUTION", "whole statement"),
+    ("### BEGIN SOLUTION\n### BEGIN SOLUTION\nx=1\n### END SOLUTION", "nested"),
+])
+def test_stub_code_errors(source, words):
+    with pytest.raises(make_labs.LabError, match=words):
+        make_labs.stub_code(source)
+
+
+def test_stub_markdown_and_labels():
+    src = ("(lab9-start-solution)=\n# T\nSee {ref}`lab9-x-solution`.\n### BEGIN SOLUTION\n"
+           "The answer.\n### END SOLUTION")
+    assert make_labs.stub_markdown(src) == "(lab9-start)=\n# T\nSee {ref}`lab9-x`.\nYOUR ANSWER HERE"
+
+
+def _tiny_solution():
+    from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+    sol = "solutions/99_tiny.ipynb"
+    nb = new_notebook(cells=[
+        new_markdown_cell(f"(lab99-solution)=\n# Tiny\n\n{book.colab_badge(sol)}"),
+        new_code_cell(book.setup_cell_source()),
+        new_code_cell("x = 1  # SOLUTION", outputs=[], execution_count=2),
+        new_code_cell("print(2)", execution_count=3, metadata={"tags": ["keep-output"]}),
+        new_code_cell("secret = 3", metadata={"tags": ["solution-only"]}),
+    ])
+    nb.cells[3].outputs = [nbformat.v4.new_output("stream", name="stdout", text="2\n")]
+    return nb, sol
+
+
+def test_make_lab_on_a_tiny_notebook():
+    nb, sol = _tiny_solution()
+    lab = make_labs.make_lab(nb, sol, "labs/99_tiny.ipynb")
+    first = lab.cells[0].source
+    assert book.colab_badge("labs/99_tiny.ipynb") in first
+    assert book.colab_url(sol) not in first  # the lab's badge, not the solution's
+    assert "solutions/99_tiny.ipynb" in first and "student copy" in first
+    assert first.startswith("(lab99)=")
+    assert [c.source for c in lab.cells[2:]] == ["x = ...  # YOUR CODE HERE", "print(2)"]
+    assert lab.cells[3].outputs[0]["text"] == "2\n" and lab.cells[3].execution_count == 3
+    assert lab.cells[2].execution_count is None
+    assert nb.cells[2].source == "x = 1  # SOLUTION"  # the solution is not modified
+
+
+def test_make_lab_refuses_missing_badge_and_unkept_glue():
+    nb, sol = _tiny_solution()
+    nb.cells[0].source = "# Tiny"
+    with pytest.raises(make_labs.LabError, match="Colab badge"):
+        make_labs.make_lab(nb, sol, "labs/99_tiny.ipynb")
+    nb, sol = _tiny_solution()
+    nb.cells.append(nbformat.v4.new_markdown_cell("Value: {glue:}`lab99_x`."))
+    with pytest.raises(make_labs.LabError, match="lab99_x"):
+        make_labs.make_lab(nb, sol, "labs/99_tiny.ipynb")
+
+
+# ---- the nbgrader export ------------------------------------------------------------------
+
+def test_nbgrader_export(tmp_path, capsys):
+    assert export_nbgrader.main(["--out", str(tmp_path)]) == 0
+    for solution in SOLUTIONS:
+        assignment = export_nbgrader.assignment_name(solution)
+        out = tmp_path / "source" / assignment / solution.name
+        assert out.exists(), f"no export for {rel(solution)}"
+        nb = load(out)
+        nbformat.validate(nb)
+        export_nbgrader.validate(nb)
+        module = export_nbgrader.lab_module(load(solution))
+        graded = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")]
+        tests = [c for c in graded if not c.metadata.nbgrader["solution"]]
+        for cell in tests:
+            m = cell.metadata.nbgrader
+            assert m["locked"] and m["points"] > 0 and m["schema_version"] == 3
+            assert ".assert_check(" in cell.source and ".check(" not in cell.source
+        for cell in nb.cells:
+            m = cell.metadata.get("nbgrader")
+            if cell.cell_type == "code":
+                assert cell.outputs == []
+                assert not re.search(r"^\s*\w+\.solution\(\)", cell.source, re.MULTILINE)
+            if m and m["solution"] and cell.cell_type == "code":
+                assert make_labs.BEGIN in cell.source and "# SOLUTION" not in cell.source
+        if module is not None:
+            auto = [q for q in module.EXERCISES if q.kind != "written"]
+            written = [q for q in module.EXERCISES if q.kind == "written"]
+            assert len(tests) == len(auto)
+            assert len(graded) - len(tests) == len(written)  # manually graded answers
+            total = sum(c.metadata.nbgrader["points"] for c in graded)
+            assert total == sum(q.points for q in module.EXERCISES)
+
+
+@pytest.mark.parametrize("change, words", [
+    ({"points": None}, "points"),
+    ({"grade_id": "bad id!"}, "grade_id"),
+    ({"schema_version": 2}, "schema_version"),
+    ({"extra": 1}, "unknown"),
+    ({"grade": "yes"}, "boolean"),
+])
+def test_nbgrader_validator_rejects_bad_metadata(change, words):
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    m = export_nbgrader.meta("q1_test", grade=True, locked=True, points=1)
+    m.update(change)
+    m = {k: v for k, v in m.items() if v is not None}
+    nb = new_notebook(cells=[new_code_cell("q1.assert_check(x)", metadata={"nbgrader": m})])
+    with pytest.raises(ValueError, match=words):
+        export_nbgrader.validate(nb)
+
+
+def test_nbgrader_validator_rejects_duplicate_ids():
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    cells = [new_code_cell("q1.assert_check(x)", metadata={
+        "nbgrader": export_nbgrader.meta("same", grade=True, locked=True, points=1)})
+        for _ in range(2)]
+    with pytest.raises(ValueError, match="duplicate"):
+        export_nbgrader.validate(new_notebook(cells=cells))
+
+
+def test_graded_check_detection():
+    from nbformat.v4 import new_code_cell
+
+    assert export_nbgrader.graded_check(new_code_cell("q1.check(y_in)")) == ("q1", "y_in")
+    assert export_nbgrader.graded_check(new_code_cell("q1.check(...)")) is None
+    assert export_nbgrader.graded_check(new_code_cell("q1.check(0.18)")) is None
+    assert export_nbgrader.graded_check(new_code_cell("q1.check(lambda z: -z)")) is None
+    assert export_nbgrader.graded_check(new_code_cell("x = 1\nq2.check(x)  # ok")) == ("q2", "x")
+    tagged = new_code_cell("q5.check(f)", metadata={"tags": ["not-graded"]})
+    assert export_nbgrader.graded_check(tagged) is None
+    assert export_nbgrader.solution_blocks("    x = 1  # SOLUTION") == (
+        "    ### BEGIN SOLUTION\n    x = 1\n    ### END SOLUTION"
+    )

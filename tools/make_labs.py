@@ -1,0 +1,377 @@
+"""Generate the student labs (labs/*.ipynb) from the solutions (solutions/*.ipynb).
+
+Authors write only ``solutions/NN_name.ipynb``. This script writes
+``labs/NN_name.ipynb``, the student copy:
+
+* **Solution code becomes a stub.** A block between ``### BEGIN SOLUTION`` and
+  ``### END SOLUTION`` (whole statements) becomes ``# YOUR CODE HERE`` plus
+
+  - inside a ``def``: ``raise NotImplementedError()`` (the nbgrader stub;
+    the exercise checker reports it as "Not attempted");
+  - at top level: ``name = ...`` for every name the block assigns, so the
+    cell runs and ``qN.check(name)`` says "Not attempted".
+
+  One line ending in ``# SOLUTION`` becomes a one-line stub:
+  ``x = 0.6295  # SOLUTION`` -> ``x = ...  # YOUR CODE HERE``; a ``return``
+  line -> ``raise NotImplementedError()  # YOUR CODE HERE``; any other
+  statement -> ``...  # YOUR CODE HERE``.
+  Markdown cells may hold a written answer between the same markers; it
+  becomes ``YOUR ANSWER HERE``.
+* **Outputs are cleared**, except in code cells tagged ``keep-output`` (data or
+  figures the student needs to see before answering; also any cell whose
+  ``dlbook.glue`` values the lab's prose shows), which also keep their
+  execution count (nbval rejects stored outputs without one). End such a
+  cell with a statement, not a bare expression: a trailing ``;`` does not
+  silence the value under nbval, whose kernel does not store history.
+  A lab markdown cell that shows a glued value (``{glue:}`name```) whose cell
+  is not kept is an error.
+* Cells tagged ``solution-only`` are left out of the lab.
+* **The first markdown cell** gets the lab's Colab badge instead of the
+  solution's (``tools.book.colab_badge``) and a note that the solved version
+  is under ``solutions/``.
+* **Labels**: a MyST target or reference ending in ``-solution`` (write
+  ``(lab0-start-solution)=`` in the solution notebook) loses that suffix in the
+  lab, which so owns the plain label (``lab0-start``): one label, one page.
+
+Hints are not revealed: they are only shown when a student runs ``qN.hint()``
+(the stored outputs are cleared).
+
+Usage:
+    python tools/make_labs.py            # write every lab
+    python tools/make_labs.py --check    # exit 1 if a lab is missing or stale
+    python tools/make_labs.py solutions/00_getting_started.ipynb
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import copy
+import io
+import re
+import tokenize
+import sys
+from pathlib import Path
+
+import nbformat
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from tools import book, nbclean  # noqa: E402
+
+BEGIN = "### BEGIN SOLUTION"
+END = "### END SOLUTION"
+LINE_MARK = re.compile(r"^(?P<code>.*?)\s*#\s*SOLUTION\s*$")
+YOUR_CODE = "# YOUR CODE HERE"
+YOUR_ANSWER = "YOUR ANSWER HERE"
+RAISE = "raise NotImplementedError()"
+KEEP_TAG = "keep-output"
+SOLUTION_ONLY_TAG = "solution-only"
+LABEL_SUFFIX = re.compile(r"(?<=[(`<])([A-Za-z0-9_.:-]+?)-solution(?=[)`>])")
+GLUE_ROLE = re.compile(r"\{glue(?::\w*)?\}`([^`]+)`")
+GLUE_MIME = "application/papermill.record/"
+
+
+class LabError(ValueError):
+    """A solution notebook that the generator cannot turn into a lab."""
+
+
+# ---- code cells ---------------------------------------------------------------
+
+def _indent(line: str) -> str:
+    return line[: len(line) - len(line.lstrip())]
+
+
+def _in_function(lines: list[str], index: int, indent: str) -> bool:
+    """Whether line ``index`` (indented by ``indent``) is inside a ``def``."""
+    if not indent:
+        return False
+    width = len(indent)
+    for line in reversed(lines[:index]):
+        if not line.strip():
+            continue
+        own = len(_indent(line))
+        if own < width:
+            stripped = line.strip()
+            if stripped.startswith(("def ", "async def ")):
+                return True
+            if own == 0:
+                return False
+            width = own
+    return False
+
+
+def _assigned_names(code: str) -> list[str]:
+    """Names a top-level block assigns (not inside functions), in order."""
+    tree = ast.parse(code)
+    names: list[str] = []
+
+    def visit(node):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            raise LabError(
+                f"a top-level solution block defines {node.name!r}: put the markers "
+                "inside the function body instead"
+            )
+        if isinstance(node, (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp,
+                             ast.GeneratorExp)):
+            return
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            if node.id not in names:
+                names.append(node.id)
+        for child in ast.iter_child_nodes(node):
+            visit(child)
+
+    visit(tree)
+    return names
+
+
+def _line_stub(line: str, in_function: bool) -> str:
+    """The stub of one ``... # SOLUTION`` line."""
+    code = LINE_MARK.match(line).group("code")
+    indent, stmt = _indent(code), code.strip()
+    try:
+        node = ast.parse(stmt).body
+    except SyntaxError:
+        raise LabError(
+            f"'# SOLUTION' must end a whole statement; use a BEGIN/END block for: {line.strip()}"
+        ) from None
+    if len(node) != 1:
+        raise LabError(f"one statement per '# SOLUTION' line: {line.strip()}")
+    node = node[0]
+    if isinstance(node, ast.Assign):
+        targets = " = ".join(ast.get_source_segment(stmt, t) for t in node.targets)
+        return f"{indent}{targets} = ...  {YOUR_CODE}"
+    if isinstance(node, ast.AnnAssign) and node.value is not None:
+        target = ast.get_source_segment(stmt, node.target)
+        annotation = ast.get_source_segment(stmt, node.annotation)
+        return f"{indent}{target}: {annotation} = ...  {YOUR_CODE}"
+    if isinstance(node, ast.Return) or in_function:
+        return f"{indent}{RAISE}  {YOUR_CODE}"
+    return f"{indent}...  {YOUR_CODE}"
+
+
+def _continuation_lines(source: str) -> set[int]:
+    """Indices of the lines that start inside brackets (part of a longer statement)."""
+    code = "\n".join(
+        "pass" if line.lstrip().startswith(("%", "!")) else line for line in source.split("\n")
+    )
+    inside: set[int] = set()
+    depth, row = 0, -1
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(code).readline):
+            if tok.start[0] - 1 != row:
+                row = tok.start[0] - 1
+                if depth > 0:
+                    inside.add(row)
+            if tok.type == tokenize.OP and tok.string in "([{":
+                depth += 1
+            elif tok.type == tokenize.OP and tok.string in ")]}":
+                depth -= 1
+    except (tokenize.TokenError, IndentationError, SyntaxError):
+        pass  # the statement checks below report what is wrong
+    return inside
+
+
+def stub_code(source: str) -> str:
+    """The student version of a code cell's source (unchanged if unmarked)."""
+    lines = source.split("\n")
+    continuation = _continuation_lines(source)
+    out: list[str] = []
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if line.strip() == BEGIN:
+            indent = _indent(line)
+            try:
+                j = next(k for k in range(i + 1, len(lines)) if lines[k].strip() == END)
+            except StopIteration:
+                raise LabError(f"{BEGIN} without {END}") from None
+            if any(lines[k].strip() == BEGIN for k in range(i + 1, j)):
+                raise LabError(f"nested {BEGIN}")
+            if _indent(lines[j]) != indent:
+                raise LabError(f"{BEGIN} and {END} must have the same indentation")
+            block = lines[i + 1: j]
+            out.append(indent + YOUR_CODE)
+            if _in_function(lines, i, indent):
+                out.append(indent + RAISE)
+            elif indent:
+                raise LabError(
+                    f"an indented {BEGIN} must be inside a def (found in a loop or block)"
+                )
+            else:
+                try:
+                    names = _assigned_names("\n".join(block))
+                except SyntaxError as exc:
+                    raise LabError(f"solution block is not valid Python: {exc}") from None
+                out.extend(f"{name} = ..." for name in names)
+            i = j + 1
+            continue
+        if line.strip() == END:
+            raise LabError(f"{END} without {BEGIN}")
+        if LINE_MARK.match(line) and line.strip() != "# SOLUTION":
+            if i in continuation:
+                raise LabError("'# SOLUTION' must end a whole statement, not a line inside "
+                               f"brackets; use a BEGIN/END block for: {line.strip()}")
+            out.append(_line_stub(line, _in_function(lines, i, _indent(line))))
+        else:
+            out.append(line)
+        i += 1
+    return "\n".join(out)
+
+
+def is_generated_line(line: str) -> bool:
+    """Lines the generator writes into a stub (not found in the solution)."""
+    s = line.strip()
+    return (
+        YOUR_CODE in s
+        or s == RAISE
+        or re.fullmatch(r"[A-Za-z_]\w* = \.\.\.", s) is not None
+    )
+
+
+def has_solution(source: str) -> bool:
+    return any(
+        line.strip() in (BEGIN, END) or (LINE_MARK.match(line) and line.strip() != "# SOLUTION")
+        for line in source.split("\n")
+    )
+
+
+# ---- markdown cells ---------------------------------------------------------------
+
+def stub_markdown(source: str) -> str:
+    lines, out, inside = source.split("\n"), [], False
+    for line in lines:
+        if line.strip() == BEGIN:
+            if inside:
+                raise LabError(f"nested {BEGIN} in markdown")
+            inside = True
+            out.append(YOUR_ANSWER)
+        elif line.strip() == END:
+            if not inside:
+                raise LabError(f"{END} without {BEGIN} in markdown")
+            inside = False
+        elif not inside:
+            out.append(line)
+    if inside:
+        raise LabError(f"{BEGIN} without {END} in markdown")
+    return LABEL_SUFFIX.sub(r"\1", "\n".join(out))
+
+
+def student_note(lab_path: str, solution_path: str) -> str:
+    github = f"{book.repo_url()}/blob/{book.branch()}/{solution_path}"
+    return (
+        "> **This is the student copy.** Fill in each cell marked `# YOUR CODE HERE`, "
+        "run it, then run the check under it. The solved version, with every output, "
+        f"is [`{solution_path}`]({github})."
+    )
+
+
+def _first_markdown(nb, lab_rel: str, sol_rel: str) -> None:
+    cell = next((c for c in nb.cells if c.cell_type == "markdown"), None)
+    old = book.colab_badge(sol_rel)
+    if cell is None or old not in cell.source:
+        raise LabError(f"the first markdown cell of {sol_rel} must hold its Colab badge {old}")
+    cell.source = cell.source.replace(old, book.colab_badge(lab_rel)).rstrip()
+    cell.source += "\n\n" + student_note(lab_rel, sol_rel)
+
+
+# ---- the notebook ---------------------------------------------------------------------
+
+def _glue_names(cell) -> set[str]:
+    names = set()
+    for out in cell.get("outputs", []):
+        for key in out.get("data", {}):
+            if key.startswith(GLUE_MIME):
+                names.add(out.get("metadata", {}).get("scrapbook", {}).get("name"))
+    return names - {None}
+
+
+def make_lab(solution: nbformat.NotebookNode, sol_rel: str, lab_rel: str) -> nbformat.NotebookNode:
+    """The student lab made from a solution notebook (which is not modified)."""
+    nb = copy.deepcopy(solution)
+    cells = []
+    glued: set[str] = set()
+    for cell in nb.cells:
+        tags = cell.metadata.get("tags", [])
+        if SOLUTION_ONLY_TAG in tags:
+            continue
+        cell.metadata.pop("execution", None)  # nbmake's timestamps
+        if cell.cell_type == "code":
+            try:
+                cell.source = stub_code(cell.source)
+            except LabError as exc:
+                raise LabError(f"{sol_rel}, cell {cell.get('id', '?')}: {exc}") from None
+            if KEEP_TAG in tags:
+                # nbval refuses a cell with outputs and no execution count
+                # ("unrun reference cell has outputs"): kept cells keep theirs.
+                glued |= _glue_names(cell)
+            else:
+                cell.outputs = []
+                cell.execution_count = None
+        elif cell.cell_type == "markdown":
+            cell.source = stub_markdown(cell.source)
+        cells.append(cell)
+    nb.cells = cells
+    _first_markdown(nb, lab_rel, sol_rel)
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            missing = set(GLUE_ROLE.findall(cell.source)) - glued
+            if missing:
+                raise LabError(
+                    f"{sol_rel}: the lab's prose shows glued values {sorted(missing)}, but "
+                    f"the cells that glue them are not tagged '{KEEP_TAG}'"
+                )
+    return nbclean.clean(nb)
+
+
+def lab_path_for(solution: Path) -> Path:
+    return book.ROOT / "labs" / solution.name
+
+
+def render(solution: Path) -> str:
+    sol_rel = solution.resolve().relative_to(book.ROOT).as_posix()
+    lab_rel = lab_path_for(solution).relative_to(book.ROOT).as_posix()
+    nb = make_lab(nbformat.read(solution, as_version=4), sol_rel, lab_rel)
+    nbformat.validate(nb)
+    text = nbformat.writes(nb)
+    return text if text.endswith("\n") else text + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--check", action="store_true",
+                        help="do not write; exit 1 if a lab is missing or stale")
+    parser.add_argument("solutions", nargs="*", type=Path,
+                        help="solution notebooks (default: solutions/*.ipynb)")
+    args = parser.parse_args(argv)
+    sources = args.solutions or book.notebooks("solutions")
+    stale, errors = [], 0
+    for solution in sources:
+        lab = lab_path_for(solution)
+        try:
+            text = render(solution)
+        except LabError as exc:
+            print(f"make_labs: {exc}", file=sys.stderr)
+            errors += 1
+            continue
+        current = lab.read_text(encoding="utf-8") if lab.exists() else None
+        if current == text:
+            continue
+        rel = lab.relative_to(book.ROOT).as_posix()
+        if args.check:
+            stale.append(rel)
+        else:
+            lab.parent.mkdir(exist_ok=True)
+            lab.write_text(text, encoding="utf-8")
+            print(f"make_labs: wrote {rel}")
+    if args.check and not args.solutions:
+        expected = {lab_path_for(s).name for s in sources}
+        orphans = [p for p in book.notebooks("labs") if p.name not in expected]
+        stale += [f"{p.relative_to(book.ROOT).as_posix()} (no solution)" for p in orphans]
+    if stale:
+        print("make_labs: stale or missing labs: " + ", ".join(stale)
+              + "\nRun `make labs` (python tools/make_labs.py).", file=sys.stderr)
+    return 2 if errors else 1 if stale else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
