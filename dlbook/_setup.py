@@ -132,13 +132,14 @@ def setup(seed: int = SEED, *, verbose: bool = True) -> Config:
 GLUE_PREFIX = "application/papermill.record/"
 
 
-def glue(name: str, value, fmt: str | None = None):
+def glue(name: str, value, fmt: str | None = None) -> None:
     """Store ``value`` for the prose to show with ``{glue:}`name```.
 
     The same output format as myst-nb's ``glue(..., display=False)``, written
     here so that notebooks need no myst-nb in Colab. ``fmt`` (for example
     ``".4f"``) formats numbers before they are stored, so the page shows
-    exactly what the code computed, rounded once. Returns ``value``.
+    exactly what the code computed, rounded once. Returns None, so a cell
+    that ends with a glue call shows nothing more.
     """
     from IPython.core.formatters import format_display_data
     from IPython.display import display
@@ -149,4 +150,3 @@ def glue(name: str, value, fmt: str | None = None):
         bundle = {"text/plain": shown}
     metadata["scrapbook"] = {"name": name, "mime_prefix": GLUE_PREFIX}
     display({GLUE_PREFIX + k: v for k, v in bundle.items()}, raw=True, metadata=metadata)
-    return value

@@ -766,7 +766,9 @@ class ModelExercise(Exercise):
                 if key in rc and gc.get(key) != rc[key]:
                     word = KEY_WORDS[key]
                     if key in ("units", "filters"):
-                        raise _Problem(f"{rt} layer {i} has {_fmt(gc.get(key))} {word}; "
+                        n = gc.get(key)
+                        noun = word[:-1] if n == 1 else word
+                        raise _Problem(f"{rt} layer {i} has {_fmt(n)} {noun}; "
                                        f"the exercise asks for {_fmt(rc[key])}.")
                     raise _Problem(f"{rt} layer {i} has {word} {_fmt(gc.get(key))}; "
                                    f"the exercise asks for {_fmt(rc[key])}.")

@@ -60,7 +60,7 @@ def test_setup_refuses_keras_imported_with_another_backend(monkeypatch):
 def test_glue_writes_myst_nb_records(monkeypatch):
     shown = []
     monkeypatch.setattr("IPython.display.display", lambda *a, **k: shown.append((a, k)))
-    assert dlbook.glue("x", 0.629483, fmt=".4f") == 0.629483
+    assert dlbook.glue("x", 0.629483, fmt=".4f") is None
     (bundle,), kwargs = shown[0]
     assert bundle == {"application/papermill.record/text/plain": "0.6295"}
     assert kwargs["metadata"]["scrapbook"]["name"] == "x"
