@@ -39,7 +39,8 @@ Every exercise takes ``hints=[...]`` (``hint(n)`` beyond the last one says
 so), ``solution="code or text"`` (functions default to the reference's
 source), ``points=1`` (for the nbgrader export) and, for the self-tests,
 ``wrong_answers=[Wrong(answer, "substring of the message it must produce")]``
-(at least two). ``q.reference`` is the reference answer (a value, a
+(at least two; a value exercise adds each of its ``mistakes`` to them, so
+list there only wrong answers without a message of their own). ``q.reference`` is the reference answer (a value, a
 function, a model builder, or the model answer text) and ``q.blank`` the stub
 a student starts from.
 
@@ -569,6 +570,10 @@ class ValueExercise(Exercise):
         self.dtype = dtype
         self.mistakes = list(mistakes)
         self.correct_message = correct_message
+        # Every known mistake is also a recorded wrong answer: the self-tests
+        # check that it fails with exactly its message. List in `wrong_answers`
+        # only the wrong answers that have no message of their own.
+        self.wrong_answers += [Wrong(value, message) for value, message in self.mistakes]
 
     def _grade(self, answer: Any) -> str:
         known = self._known_mistake(answer, self.mistakes, self.atol)

@@ -48,8 +48,6 @@ q1 = ValueExercise(
          "the third weight is negative (-0.2): check the sign of x3 * w3."),
     ],
     wrong_answers=[
-        Wrong(NET_INPUT - B, "left out the bias"),
-        Wrong(NET_INPUT - 2 * X[2] * W[2], "third weight is negative"),
         Wrong(1.0, "not the expected value"),
     ],
 )
@@ -72,11 +70,6 @@ q2 = ValueExercise(
          "your value is the sigmoid of x . w without the bias: use y_in, which includes b."),
         (NET_INPUT, "that is the net input itself: apply the sigmoid to it."),
     ],
-    wrong_answers=[
-        Wrong(NOTES_BINARY, "VESIT notes print"),
-        Wrong(1 / (1 + math.exp(NET_INPUT)), "exp(-y_in)"),
-        Wrong(NET_INPUT, "apply the sigmoid"),
-    ],
 )
 
 q3 = ValueExercise(
@@ -95,11 +88,6 @@ q3 = ValueExercise(
                                "tanh(y_in / 2), that is 2 / (1 + exp(-y_in)) - 1."),
         (-BIPOLAR, "the sign is flipped: use exp(-y_in), not exp(+y_in)."),
         (BINARY, "that is the binary sigmoid (q2); the bipolar one is 2 * that - 1."),
-    ],
-    wrong_answers=[
-        Wrong(2 * NOTES_BINARY - 1, "notes' 0.625"),
-        Wrong(math.tanh(NET_INPUT), "tanh(y_in / 2)"),
-        Wrong(BINARY, "binary sigmoid"),
     ],
 )
 
