@@ -457,17 +457,3 @@ def test_model_output_shape_and_params():
     r = ModelExercise("qc", "conv", reference=conv, keys=("filters",)).evaluate(
         _mlp(keras.layers.Conv2D(4, 3, use_bias=False), shape=(8, 8, 1)))
     assert "36 parameters; the reference has 40" in r.message
-
-
-def test_lab_modules_are_packaged():
-    """Colab installs dlbook with pip: dlbook.labs must be in the wheel."""
-    import tomllib
-
-    config = tomllib.loads((book.ROOT / "pyproject.toml").read_text(encoding="utf-8"))
-    setuptools = config.get("tool", {}).get("setuptools", {})
-    packages = setuptools.get("packages", [])
-    uses_find = isinstance(packages, dict) and "find" in packages
-    assert uses_find or "dlbook.labs" in packages, (
-        "pyproject.toml: [tool.setuptools] packages must list 'dlbook.labs', or the "
-        "labs cannot import their exercises in Colab"
-    )

@@ -32,11 +32,14 @@ def colab_url(path: str) -> str:
     return f"https://colab.research.google.com/github/{github_path()}/blob/{branch()}/{path}"
 
 
+BADGE = "assets/colab-badge.svg"  # served from the built site: no image from Google
+
+
 def colab_badge(path: str) -> str:
-    return (
-        f"[![Open in Colab](https://colab.research.google.com/assets/colab-badge.svg)]"
-        f"({colab_url(path)})"
-    )
+    """The Colab badge of the notebook at ``path``; the image is the book's own copy."""
+    depth = len(Path(path).parent.parts)
+    image = "../" * depth + BADGE
+    return f"[![Open in Colab]({image})]({colab_url(path)})"
 
 
 def setup_cell_source() -> str:

@@ -1,0 +1,42 @@
+"""Tiny NumPy neural networks, one module per topic, written to be read.
+
+The chapters derive each function before using it, and the labs import them
+so that students can check their own versions against the same code. Each
+module's docstring names the chapter section that derives it:
+
+* :mod:`dlbook.nn.activations`: activation functions and their derivatives
+  (Unit 1);
+* :mod:`dlbook.nn.perceptron`: the perceptron learning rule (Unit 1);
+* :mod:`dlbook.nn.mlp`: forward pass, backpropagation and one SGD step of a
+  two-layer sigmoid network (Unit 1).
+
+Later units add their own modules (``optim``, ``conv``, ``rnn``...) and
+nothing else: every module of this package is imported here and its
+``__all__`` re-exported, so ``from dlbook import nn; nn.sigmoid`` works for
+every topic. Two modules may not export the same name.
+
+Conventions (the same as Keras):
+
+* inputs are row vectors and a layer computes ``z = x @ W + b``;
+* ``W[i, j]`` is the weight *from* unit ``i`` of the previous layer *to*
+  unit ``j`` of this layer, so ``W`` has shape ``(n_in, n_out)``, like the
+  kernel of ``keras.layers.Dense``;
+* the loss of the backprop examples is ``E = 1/2 * sum((t - o)**2)``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+
+_MODULES = sorted(m.name for m in pkgutil.iter_modules(__path__) if not m.name.startswith("_"))
+
+__all__: list[str] = []
+for _name in _MODULES:
+    _module = importlib.import_module(f"{__name__}.{_name}")
+    for _public in _module.__all__:
+        if _public in globals():
+            raise ImportError(f"dlbook.nn.{_name}.{_public} clashes with another module's name")
+        globals()[_public] = getattr(_module, _public)
+    __all__ += _module.__all__
+del _name, _module, _public
