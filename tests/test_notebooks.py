@@ -11,6 +11,8 @@
 
 from __future__ import annotations
 
+import re
+
 import nbformat
 import pytest
 import yaml
@@ -52,9 +54,27 @@ def test_setup_cell_and_badge(path):
         f"{rel(path)}: the first code cell must be tools.book.setup_cell_source() verbatim"
     )
     first_md = next(c for c in nb.cells if c.cell_type == "markdown")
-    assert book.colab_url(rel(path)) in first_md.source, (
+    assert book.colab_badge(rel(path)) in first_md.source, (
         f"{rel(path)}: the first markdown cell needs the Colab badge {book.colab_badge(rel(path))}"
     )
+
+
+def test_badge_image_ships_with_the_book():
+    """The badge is the book's own file, so the web book shows it offline."""
+    badge = book.ROOT / book.BADGE
+    assert badge.is_file() and "<svg" in badge.read_text(encoding="utf-8")
+    image = book.colab_badge("chapters/x.ipynb").split("](", 1)[1].split(")", 1)[0]
+    assert (book.ROOT / "chapters" / image).resolve() == badge.resolve()
+
+
+@pytest.mark.parametrize("path", ALL, ids=rel)
+def test_no_remote_images_in_markdown(path):
+    """An image fetched from another site is a broken image in the offline book."""
+    for cell in load(path).cells:
+        if cell.cell_type == "markdown":
+            assert not re.search(r"!\[[^\]]*\]\(https?://", cell.source), (
+                f"{rel(path)}: a markdown image is fetched from the web: {cell.source[:120]!r}"
+            )
 
 
 @pytest.mark.parametrize("path", EXECUTED, ids=rel)
