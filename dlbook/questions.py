@@ -85,10 +85,8 @@ def schema() -> dict:
 
 
 def _where(path: Path) -> str:
-    try:
-        return path.relative_to(QUESTIONS_DIR).as_posix()
-    except ValueError:
-        return path.name
+    """'unit01/003.yaml': how errors name a file."""
+    return f"{path.parent.name}/{path.name}" if UNIT_DIR.match(path.parent.name) else path.name
 
 
 def _schema_errors(records: Any, where: str) -> list[str]:

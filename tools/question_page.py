@@ -121,6 +121,31 @@ def chapter(unit: int, root: Path = ROOT) -> Path | None:
     return found[0] if len(found) == 1 else None
 
 
+def missing_answers(
+    bank: dict[str, questions.Question] | None = None,
+    found: dict[str, list[Answer]] | None = None,
+) -> list[str]:
+    """One line for each question whose model answer is not where it should be:
+    exactly one ``(label)=`` in the unit's chapter, followed by a dropdown."""
+    bank = questions.registry() if bank is None else bank
+    found = answers() if found is None else found
+    problems = []
+    for q in bank.values():
+        places = found.get(q.answer, [])
+        if not places:
+            problems.append(f"{q.id}: no line '({q.answer})=' in any notebook or page of the book")
+        elif len(places) > 1:
+            problems.append(f"{q.id}: the label {q.answer} is defined {len(places)} times")
+        elif not places[0].dropdown:
+            problems.append(
+                f"{q.id}: '({q.answer})=' in {places[0].path.name} is not followed by "
+                "the question and a dropdown admonition"
+            )
+        elif places[0].path != chapter(q.unit):
+            problems.append(f"{q.id}: the answer is in {places[0].path.name}, not in the unit's chapter")
+    return problems
+
+
 # ---- the page ----------------------------------------------------------------------
 
 def _lines(lines: str) -> str:
@@ -173,7 +198,7 @@ def render(bank: dict[str, questions.Question] | None = None) -> str:
     for unit in sorted({q.unit for q in qs}):
         mine = [q for q in qs if q.unit == unit]
         path = chapter(unit)
-        doc = path.relative_to(ROOT).with_suffix("").as_posix() if path else None
+        doc = f"{path.parent.name}/{path.stem}" if path else None
         out += [f"## Unit {unit}", ""]
         intro = f"{len(mine)} questions"
         out += [f"{intro}, answered in {{doc}}`/{doc}`." if doc else f"{intro}.", ""]
@@ -192,38 +217,35 @@ def pages() -> dict[Path, str]:
     return {PAGE: render()}
 
 
+def _differs(new: dict[Path, str]) -> list[Path]:
+    return [p for p, text in new.items() if not p.exists() or p.read_text(encoding="utf-8") != text]
+
+
 def stale() -> list[Path]:
-    return [p for p, text in pages().items() if not p.exists() or p.read_text(encoding="utf-8") != text]
-
-
-def write() -> list[Path]:
-    written = []
-    for path, text in pages().items():
-        if not path.exists() or path.read_text(encoding="utf-8") != text:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text, encoding="utf-8")
-            written.append(path)
-    return written
+    """The generated page, if its committed text differs from what we would write."""
+    return _differs(pages())
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--check", action="store_true", help="exit 1 if the committed page is stale; write nothing")
-    args = parser.parse_args(argv)
+    check = parser.parse_args(argv).check
     try:
-        if args.check:
-            old = stale()
-            for path in old:
-                print(f"stale: {path.relative_to(ROOT)} (run `python -m tools.question_page`)")
-            if not old:
-                print("the question bank page is up to date")
-            return 1 if old else 0
-        for path in write():
-            print(f"wrote {path.relative_to(ROOT)}")
+        new = pages()
     except questions.QuestionError as err:
         print(f"error in the question bank:\n{err}", file=sys.stderr)
         return 2
-    return 0
+    old = _differs(new)
+    for path in old:
+        if check:
+            print(f"stale: {path.relative_to(ROOT)} (run `python -m tools.question_page`)")
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(new[path], encoding="utf-8")
+            print(f"wrote {path.relative_to(ROOT)}")
+    if check and not old:
+        print("the question bank page is up to date")
+    return 1 if check and old else 0
 
 
 if __name__ == "__main__":
