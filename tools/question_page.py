@@ -54,6 +54,8 @@ LABEL = re.compile(r"^\(([A-Za-z0-9_\-]+)\)=\s*$")
 HEADING = re.compile(r"^#{1,6}\s")
 DROPDOWN = re.compile(r"^\s*:class:.*\bdropdown\b")
 ADMONITION = re.compile(r"^\s*(`{3,}|:{3,})\{admonition\}")
+DROPDOWN_DIRECTIVE = re.compile(r"^\s*(`{3,}|:{3,})\{dropdown\}")  # sphinx-design
+EXAM_LABEL = re.compile(r"^ch\d+-exam-")
 
 
 # ---- finding the answers in the book -------------------------------------------
@@ -89,7 +91,7 @@ def _scan(block: str, path: Path) -> list[Answer]:
             label, in_admonition = (m.group(1) if m else None), False
         elif label and ADMONITION.match(line):
             in_admonition = True
-        elif label and in_admonition and DROPDOWN.match(line):
+        elif label and (DROPDOWN_DIRECTIVE.match(line) or in_admonition and DROPDOWN.match(line)):
             found.append(Answer(label, path, True))
             label, in_admonition = None, False
     if label:
@@ -144,6 +146,21 @@ def missing_answers(
         elif places[0].path != chapter(q.unit):
             problems.append(f"{q.id}: the answer is in {places[0].path.name}, not in the unit's chapter")
     return problems
+
+
+def unregistered_answers(
+    bank: dict[str, questions.Question] | None = None,
+    found: dict[str, list[Answer]] | None = None,
+) -> list[str]:
+    """Model answers in the book (labels ``chN-exam-...`` before a dropdown)
+    that no question of the bank points to."""
+    bank = questions.registry() if bank is None else bank
+    found = answers() if found is None else found
+    registered = {q.answer for q in bank.values()}
+    return sorted(
+        label for label, places in found.items()
+        if EXAM_LABEL.match(label) and any(a.dropdown for a in places) and label not in registered
+    )
 
 
 # ---- the page ----------------------------------------------------------------------
