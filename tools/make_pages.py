@@ -27,6 +27,7 @@ if str(ROOT) not in sys.path:  # run as a script: make `dlbook` importable
     sys.path.insert(0, str(ROOT))
 
 from dlbook import notes  # noqa: E402
+from tools import question_page  # noqa: E402
 
 CROSSWALK_DATA = ROOT / "dlbook" / "data" / "crosswalk.yaml"
 ERRATA_PAGE = ROOT / "appendix" / "errata.md"
@@ -400,7 +401,7 @@ def render_crosswalk(cw: Crosswalk | None = None) -> str:
 
 def pages() -> dict[Path, str]:
     """Every generated page and the text it should have now."""
-    return {ERRATA_PAGE: render_errata(), CROSSWALK_PAGE: render_crosswalk()}
+    return {ERRATA_PAGE: render_errata(), CROSSWALK_PAGE: render_crosswalk(), **question_page.pages()}
 
 
 def stale() -> list[Path]:
