@@ -120,3 +120,72 @@ def test_allowed_entries_are_used_and_give_a_reason():
         for number, reason in numbers.items():
             assert len(reason.split()) >= 4, f"{page} {number}: give a reason"
             assert number in text, f"{page}: {number} is allowed but no longer in the prose"
+
+
+# ---- the registry's own text (boxes and the errata appendix are made from it) -----------
+
+# (claim id, number): reason. Numbers of the registry's text that no claim records.
+REGISTRY_ALLOWED: dict[tuple[str, str], str] = {
+    ("mca.forward.sum-out-h2", "0.86285"):
+        "the sum of the notes' rounded inputs; chapter 1 computes and glues it (ch1_mca_s2_chain)",
+    ("mca.forward.sum-out-h2", "0.86308"):
+        "the same sum at full precision; chapter 1 computes and glues it (ch1_mca_s2_full)",
+    ("r20.backprop.b1-term", "0.3275"):
+        "the notes' expression evaluated as printed; chapter 1's cell prints it",
+    ("r20.backprop.y1-10000", "0.015912196"):
+        "the source's own value, which chapter 1's updated-weights variant prints",
+}
+TEXT_FIELDS = ("quantity", "topic", "notes_say", "correct", "explanation", "reproduced_by")
+
+
+def _registered_values() -> list[float]:
+    from dlbook import notes
+
+    out = []
+    for c in notes.registry().values():
+        if c.is_statement:
+            continue
+        for value in (c.notes_value, c.correct):
+            for leaf in notes._leaves(value) if value is not None else []:
+                if isinstance(leaf, (int, float)) and not isinstance(leaf, bool):
+                    out.append(float(leaf))
+    return out
+
+
+def _is_registered(number: str, values: list[float]) -> bool:
+    """True when ``number`` is a registered value rounded to its decimals."""
+    x = float(number.replace("−", "-"))
+    places = len(number.split(".")[1])
+    return any(abs(round(v, places) - x) < 10 ** -(places + 3) or abs(v - x) < 1e-15
+               for v in values)
+
+
+def test_registry_text_quotes_only_registered_numbers():
+    from dlbook import notes
+
+    values = _registered_values()
+    found = []
+    for c in notes.registry().values():
+        for field in TEXT_FIELDS:
+            text = getattr(c, field) or ""
+            if not isinstance(text, str):
+                continue
+            for number in NUMBER.findall(CODE_SPAN.sub(" ", text)):
+                if (c.id, number) not in REGISTRY_ALLOWED and not _is_registered(number, values):
+                    found.append(f"{c.id}.{field}: {number}")
+    assert not found, (
+        "numbers in the registry's text that no claim records (they reach the boxes and "
+        "the errata appendix): record them as claims, or list them in REGISTRY_ALLOWED "
+        "with a reason:\n" + "\n".join(found)
+    )
+
+
+def test_registry_allowed_entries_are_used():
+    from dlbook import notes
+
+    reg = notes.registry()
+    for (cid, number), reason in REGISTRY_ALLOWED.items():
+        assert len(reason.split()) >= 4, f"{cid} {number}: give a reason"
+        text = " ".join(getattr(reg[cid], f) or "" for f in TEXT_FIELDS
+                        if isinstance(getattr(reg[cid], f), str))
+        assert number in text, f"{cid}: {number} is allowed but no longer in its text"
