@@ -1,54 +1,97 @@
-"""The notes registry: every number the book takes from the lecture notes.
+"""The notes registry: what the book takes from the lecture notes, and every erratum.
 
-Each claim lives in ``dlbook/data/claims/<source>.yaml`` with a stable id,
-where it stands in the notes, the value the notes print and how they round
-it, and a verdict: ``matches`` or ``erratum`` (with the correct value and a
-one-sentence explanation). A chapter computes the quantity and calls::
+Data, all validated against JSON Schemas in ``dlbook/data/schema/``:
 
-    notes.compare("vesit.neuron.binary-sigmoid", y)
+* ``dlbook/data/sources.yaml``: the sets of notes (id, key, names);
+* ``dlbook/data/claims/unitNN/<key>.yaml``: the claims of the notes shown in
+  the chapter and lab of unit NN, one file per set of notes. A unit adds
+  files; it edits none.
 
-which prints one short, stable line for nbval and raises
-:class:`ClaimMismatch` when the computation and the registry disagree.
+A claim has a stable id (``<key>.<topic>.<name>``), the lines of the notes it
+comes from, the book unit and notebook (``section``) that show it, and one of
+two kinds:
 
-Two tiers (for the worked examples that round as they go):
+* ``value`` (the default): a number, list or shape the notes print, with how
+  they round it and a verdict, ``matches`` or ``erratum`` (then with the
+  correct value and an explanation). A notebook computes the quantity and
+  calls::
 
-* ``pipeline=``: the notes' own rounded chain, recomputed. It must give the
-  printed value exactly, at the notes' rounding.
-* the first argument: the full-precision value. A ``matches`` claim must
-  round to the printed value or, where the claim has a ``tolerance``, lie
-  within it. An ``erratum`` claim must round to its ``correct`` value.
+      notes.compare("vesit.neuron.binary-sigmoid", y)
+
+  which prints one short, stable line for nbval and raises
+  :class:`ClaimMismatch` when the computation and the registry disagree.
+  Two tiers, for worked examples that round as they go: ``pipeline=`` is the
+  notes' own chain recomputed (or whatever ``reproduced_by`` names), which
+  must give the printed value exactly; the first argument is the
+  full-precision value, which must round to the printed value (or lie within
+  ``tolerance``) for ``matches``, and round to ``correct`` for an erratum.
+* ``statement``: something the notes say that is wrong (a date, a name, a
+  formula, a definition, code): always an erratum, with what the notes say,
+  what is correct and why.
+
+Every erratum is shown in the notebook its ``section`` names with one call::
+
+    notes.erratum("r20.history.roots")
+
+which displays the warning box (MyST in the web book, HTML in Jupyter) built
+from the registry, so the box and the errata appendix cannot disagree.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import functools
+import html
 import math
+import re
 from pathlib import Path
 from typing import Any, Iterable
 
-import yaml
+from dlbook._data import DATA_DIR, DataError, check, load_yaml
 
-CLAIMS_DIR = Path(__file__).parent / "data" / "claims"
-
-SOURCES = {
-    "000": "VESIT AIDS-2 Module 4 notes",
-    "002": "Q&A study notes",
-    "003": "MCA 402B notes",
-    "004": "R20A6610 notes",
-}
-
-VERDICTS = ("matches", "erratum")
-REQUIRED = ("id", "source", "lines", "unit", "quantity", "notes_value", "verdict")
+CLAIMS_DIR = DATA_DIR / "claims"
+SOURCES_FILE = DATA_DIR / "sources.yaml"
+UNIT_DIR = re.compile(r"^unit(\d{2})$")
+SECTION_UNIT = re.compile(r"^[a-z]+/(\d{2})_")
 
 
 class ClaimMismatch(AssertionError):
     """The computed value and the registry disagree."""
 
 
-class RegistryError(ValueError):
-    """A claim in the registry is malformed."""
+class RegistryError(DataError):
+    """The registry (sources or claims) is malformed."""
 
+
+# ---- sources -------------------------------------------------------------------
+
+@dataclasses.dataclass(frozen=True)
+class Source:
+    id: str
+    key: str
+    name: str
+    short_name: str
+
+
+@functools.lru_cache(maxsize=None)
+def sources() -> dict[str, Source]:
+    """The sets of notes, by id, in the order of ``sources.yaml``."""
+    raw = load_yaml(SOURCES_FILE, RegistryError)
+    check(raw, "sources", SOURCES_FILE, RegistryError,
+          label=lambda items, i: f"source {i + 1}")
+    out: dict[str, Source] = {}
+    for item in raw:
+        src = Source(**item)
+        for other in out.values():
+            if src.id == other.id or src.key == other.key:
+                raise RegistryError(
+                    f"{SOURCES_FILE.name}: sources {other.key!r} and {src.key!r} share an id or key"
+                )
+        out[src.id] = src
+    return out
+
+
+# ---- claims --------------------------------------------------------------------
 
 @dataclasses.dataclass(frozen=True)
 class Claim:
@@ -56,92 +99,108 @@ class Claim:
     source: str
     lines: str
     unit: int
-    quantity: str
-    notes_value: Any
-    verdict: str
+    section: str
+    kind: str = "value"  # "value" or "statement"
+    # value claims
+    quantity: str = ""
+    notes_value: Any = None
+    verdict: str = "erratum"  # a statement is always an erratum
     decimals: int | None = None  # how the notes round; None: exact value
     tolerance: float | None = None  # full-precision tier for 'matches'
-    correct: Any = None  # erratum only: the right value
+    correct: Any = None  # erratum: the right value (a statement: the right text)
     correct_decimals: int | None = None  # how `correct` is rounded
-    explanation: str = ""  # erratum only: one sentence
-    section: str = ""  # the book section that discusses it
-
-    @property
-    def notes_name(self) -> str:
-        return SOURCES[self.source]
+    reproduced_by: str = ""  # what gives the notes' printed value (pipeline=)
+    # statements
+    topic: str = ""
+    notes_say: str = ""
+    # errata
+    explanation: str = ""
 
     @property
     def is_erratum(self) -> bool:
         return self.verdict == "erratum"
 
+    @property
+    def is_statement(self) -> bool:
+        return self.kind == "statement"
 
-def _is_int(x: Any) -> bool:
-    return isinstance(x, int) and not isinstance(x, bool)
+    @property
+    def notes(self) -> Source:
+        return sources()[self.source]
+
+    @property
+    def notes_name(self) -> str:
+        return self.notes.name
+
+    @property
+    def title(self) -> str:
+        """A heading: the topic of a statement, the quantity of a value."""
+        text = self.topic if self.is_statement else self.quantity
+        return text[:1].upper() + text[1:]
 
 
-def _check(raw: Any, path: Path) -> Claim:
-    if not isinstance(raw, dict):
-        raise RegistryError(f"{path.name}: every claim must be a mapping, got {raw!r}")
-    where = f"{path.name}: claim {raw.get('id', '?')!r}"
-    missing = [k for k in REQUIRED if k not in raw or raw[k] is None]
-    if missing:
-        raise RegistryError(f"{where} lacks {', '.join(missing)}")
-    unknown = set(raw) - {f.name for f in dataclasses.fields(Claim)}
-    if unknown:
-        raise RegistryError(f"{where} has unknown fields {sorted(unknown)}")
-    if not isinstance(raw["id"], str) or not raw["id"].strip() or " " in raw["id"]:
-        raise RegistryError(f"{where}: id must be a non-empty string without spaces")
-    if raw["source"] not in SOURCES:
-        hint = " (quote it: source: \"000\")" if _is_int(raw["source"]) else ""
-        raise RegistryError(f"{where}: source must be one of {sorted(SOURCES)}{hint}")
-    prefix = path.name.split("-", 1)[0]
-    if prefix in SOURCES and prefix != raw["source"]:
-        raise RegistryError(f"{where}: source {raw['source']!r} in the file for {prefix!r}")
-    if raw["verdict"] not in VERDICTS:
-        raise RegistryError(f"{where}: verdict must be one of {VERDICTS}")
-    if not _is_int(raw["unit"]):
-        raise RegistryError(f"{where}: unit must be a whole number")
-    for key in ("decimals", "correct_decimals"):
-        if raw.get(key) is not None and not (_is_int(raw[key]) and raw[key] >= 0):
-            raise RegistryError(f"{where}: {key} must be a whole number >= 0")
-    tol = raw.get("tolerance")
-    if tol is not None and (isinstance(tol, bool) or not isinstance(tol, (int, float)) or tol < 0):
-        raise RegistryError(f"{where}: tolerance must be a number >= 0")
-    if raw["verdict"] == "erratum":
-        if raw.get("correct") is None or not str(raw.get("explanation") or "").strip():
-            raise RegistryError(f"{where}: an erratum needs 'correct' and 'explanation'")
-        if tol is not None:
-            raise RegistryError(
-                f"{where}: an erratum is checked at correct_decimals; drop 'tolerance'"
-            )
-    else:
-        for key in ("correct", "correct_decimals"):
-            if raw.get(key) is not None:
-                raise RegistryError(f"{where}: only an erratum has {key!r}")
-    section = raw.get("section", "")
-    if section and (not isinstance(section, str) or section.endswith((".ipynb", ".md"))):
+def _unit_of(directory: Path) -> int:
+    match = UNIT_DIR.match(directory.name)
+    if not match:
         raise RegistryError(
-            f"{where}: section is a book path without extension, e.g. chapters/01_neural_networks"
+            f"claims/{directory.name}: claim folders are named unitNN (unit01, unit02, ...)"
         )
-    return Claim(**raw)
+    return int(match.group(1))
+
+
+def _cross_check(c: Claim, path: Path, unit: int, src: Source) -> None:
+    """The rules that span fields: a claim sits in the file of its unit and source."""
+    where = f"{path.parent.name}/{path.name}: claim {c.id!r}"
+    if c.source != src.id:
+        raise RegistryError(
+            f"{where}: source {c.source!r} in the file of {src.key!r} (source {src.id!r})"
+        )
+    if c.unit != unit:
+        raise RegistryError(f"{where}: unit {c.unit} in the folder of unit {unit}")
+    if not c.id.startswith(f"{src.key}."):
+        raise RegistryError(f"{where}: the id of a claim of the {src.name} starts with '{src.key}.'")
+    section_unit = SECTION_UNIT.match(c.section)
+    if section_unit and int(section_unit.group(1)) != c.unit:
+        raise RegistryError(
+            f"{where}: section {c.section} belongs to unit {int(section_unit.group(1))}, "
+            f"not {c.unit}"
+        )
+
+
+def _claim_label(items: Any, index: int) -> str:
+    item = items[index] if isinstance(items, list) else None
+    name = item.get("id") if isinstance(item, dict) else None
+    return f"claim {name!r}" if name else f"claim {index + 1}"
 
 
 @functools.lru_cache(maxsize=None)
 def registry() -> dict[str, Claim]:
-    """All claims, by id, read from the package's YAML files."""
+    """All claims, by id, read and validated from the package's YAML files."""
+    by_key = {s.key: s for s in sources().values()}
+    stray = sorted(p.name for p in CLAIMS_DIR.glob("*.yaml"))
+    if stray:
+        raise RegistryError(
+            f"claims/{stray[0]}: claims live in claims/unitNN/<source key>.yaml"
+        )
     claims: dict[str, Claim] = {}
-    for path in sorted(CLAIMS_DIR.glob("*.yaml")):
-        try:
-            records = yaml.safe_load(path.read_text(encoding="utf-8")) or []
-        except yaml.YAMLError as err:
-            raise RegistryError(f"{path.name}: not valid YAML: {err}") from None
-        if not isinstance(records, list):
-            raise RegistryError(f"{path.name}: must hold a list of claims")
-        for raw in records:
-            claim = _check(raw, path)
-            if claim.id in claims:
-                raise RegistryError(f"{path.name}: duplicate claim id {claim.id!r}")
-            claims[claim.id] = claim
+    for directory in sorted(p for p in CLAIMS_DIR.iterdir() if p.is_dir()):
+        unit = _unit_of(directory)
+        for path in sorted(directory.glob("*.yaml")):
+            where = f"{directory.name}/{path.name}"
+            if path.stem not in by_key:
+                raise RegistryError(
+                    f"{where}: the file name is not a source key ({', '.join(sorted(by_key))})"
+                )
+            records = load_yaml(path, RegistryError)
+            if records is None:
+                continue
+            check(records, "claims", path, RegistryError, label=_claim_label)
+            for raw in records:
+                c = Claim(**raw)
+                _cross_check(c, path, unit, by_key[path.stem])
+                if c.id in claims:
+                    raise RegistryError(f"{where}: duplicate claim id {c.id!r}")
+                claims[c.id] = c
     return claims
 
 
@@ -152,7 +211,13 @@ def claim(claim_id: str) -> Claim:
         raise KeyError(f"no claim {claim_id!r} in the notes registry") from None
 
 
-# ---- comparing -----------------------------------------------------------
+def claims_for(unit: int | None = None, source: str | None = None) -> Iterable[Claim]:
+    for c in registry().values():
+        if (unit is None or c.unit == unit) and (source is None or c.source == source):
+            yield c
+
+
+# ---- comparing -----------------------------------------------------------------
 
 def _leaves(value: Any) -> list:
     """Flatten numbers, sequences and numpy arrays into a list of leaves."""
@@ -169,7 +234,8 @@ def _round(x: Any, decimals: int | None) -> Any:
     return round(float(x), decimals)
 
 
-def _same(computed: Any, expected: Any, decimals: int | None) -> bool:
+def same(computed: Any, expected: Any, decimals: int | None) -> bool:
+    """True when ``computed`` rounds to ``expected`` at ``decimals`` (leaf by leaf)."""
     got, want = _leaves(computed), _leaves(expected)
     if len(got) != len(want):
         return False
@@ -189,11 +255,12 @@ def _within(computed: Any, expected: Any, tolerance: float) -> bool:
     )
 
 
-def _show(value: Any, decimals: int | None) -> str:
+def show(value: Any, decimals: int | None) -> str:
+    """A value as the book prints it: ``decimals`` places, lists in brackets."""
     if hasattr(value, "tolist"):
         value = value.tolist()
     if isinstance(value, (list, tuple)):
-        inner = ", ".join(_show(v, decimals) for v in value)
+        inner = ", ".join(show(v, decimals) for v in value)
         return f"({inner})" if isinstance(value, tuple) else f"[{inner}]"
     if isinstance(value, float) or (decimals is not None and not isinstance(value, (str, bool))):
         if decimals is None:
@@ -214,12 +281,13 @@ class Comparison:
         d = c.correct_decimals if c.is_erratum and c.correct_decimals is not None else c.decimals
         if c.decimals is not None and c.tolerance is not None:
             d = max(d or 0, c.decimals + 1)  # show the drift the tolerance allows
-        parts = [f"notes {_show(c.notes_value, c.decimals)}"]
+        parts = [f"notes {show(c.notes_value, c.decimals)}"]
         if self.pipeline is not None:
-            parts.append(f"notes' rounding {_show(self.pipeline, c.decimals)}")
-        parts.append(f"computed {_show(self.computed, d)}")
+            label = c.reproduced_by or "notes' rounding"
+            parts.append(f"{label} {show(self.pipeline, c.decimals)}")
+        parts.append(f"computed {show(self.computed, d)}")
         verdict = (
-            f"ERRATUM, correct {_show(c.correct, c.correct_decimals)}"
+            f"ERRATUM, correct {show(c.correct, c.correct_decimals)}"
             if c.is_erratum
             else "matches"
         )
@@ -233,18 +301,23 @@ def _verify(c: Claim, computed: Any, pipeline: Any) -> None:
     def fail(why: str) -> None:
         raise ClaimMismatch(f"{c.id} ({c.notes_name}, lines {c.lines}): {why}")
 
-    if pipeline is not None and not _same(pipeline, c.notes_value, c.decimals):
+    if c.is_statement:
+        raise ValueError(
+            f"{c.id} is a statement, not a value: show it with notes.erratum({c.id!r})"
+        )
+    if pipeline is not None and not same(pipeline, c.notes_value, c.decimals):
+        label = c.reproduced_by or "the notes' rounded chain"
         fail(
-            f"the notes' rounded chain gives {_show(pipeline, c.decimals)}, "
-            f"but the notes print {_show(c.notes_value, c.decimals)}"
+            f"{label} gives {show(pipeline, c.decimals)}, "
+            f"but the notes print {show(c.notes_value, c.decimals)}"
         )
     if c.is_erratum:
-        if not _same(computed, c.correct, c.correct_decimals):
+        if not same(computed, c.correct, c.correct_decimals):
             fail(
-                f"computed {_show(computed, c.correct_decimals)}, but the registry "
-                f"records the correct value {_show(c.correct, c.correct_decimals)}"
+                f"computed {show(computed, c.correct_decimals)}, but the registry "
+                f"records the correct value {show(c.correct, c.correct_decimals)}"
             )
-        if _same(computed, c.notes_value, c.decimals):
+        if same(computed, c.notes_value, c.decimals):
             fail(
                 "recorded as an erratum, yet the computed value agrees with the "
                 "notes: re-examine the claim"
@@ -253,14 +326,14 @@ def _verify(c: Claim, computed: Any, pipeline: Any) -> None:
     ok = (
         _within(computed, c.notes_value, c.tolerance)
         if c.tolerance is not None
-        else _same(computed, c.notes_value, c.decimals)
+        else same(computed, c.notes_value, c.decimals)
     )
     if not ok:
         how = f"within {c.tolerance:g}" if c.tolerance is not None else "at the notes' rounding"
-        shown = _show(computed, None if c.decimals is None else c.decimals + 2)
+        shown = show(computed, None if c.decimals is None else c.decimals + 2)
         fail(
             f"computed {shown}, "
-            f"which does not match the notes' {_show(c.notes_value, c.decimals)} {how}"
+            f"which does not match the notes' {show(c.notes_value, c.decimals)} {how}"
         )
 
 
@@ -290,7 +363,102 @@ def compare_all(values: dict[str, Any], pipeline: dict[str, Any] | None = None) 
         compare(k, v, pipeline=pipeline.get(k))
 
 
-def claims_for(unit: int | None = None, source: str | None = None) -> Iterable[Claim]:
-    for c in registry().values():
-        if (unit is None or c.unit == unit) and (source is None or c.source == source):
-            yield c
+# ---- showing an erratum --------------------------------------------------------
+
+def lines_text(lines: str) -> str:
+    """'375-376' -> 'lines 375–376'; '1476' -> 'line 1476'."""
+    s = str(lines).replace("-", "–")
+    return f"line {s}" if "–" not in s and "," not in s else f"lines {s}"
+
+
+def _sentence(text: str) -> str:
+    text = " ".join(str(text).split())
+    return text if text.endswith((".", "!", "?", ")", '"', "”")) else text + "."
+
+
+def erratum_fields(c: Claim) -> list[tuple[str, str]]:
+    """(label, MyST text) of an erratum: what the notes say, what is correct, why.
+
+    The chapter's box and the errata appendix are both built from these.
+    """
+    if not c.is_erratum:
+        raise ValueError(f"{c.id} is not an erratum (verdict {c.verdict!r})")
+    if c.is_statement:
+        notes_say, correct = _sentence(c.notes_say), _sentence(c.correct)
+    else:
+        notes_say = f"{show(c.notes_value, c.decimals)}."
+        correct = f"{show(c.correct, c.correct_decimals)}."
+    return [
+        (f"The notes say ({lines_text(c.lines)})", notes_say),
+        ("Correct", correct),
+        ("Why", _sentence(c.explanation)),
+    ]
+
+
+def box_title(c: Claim) -> str:
+    return f"Erratum in the {c.notes.short_name}"
+
+
+def box_markdown(c: Claim) -> str:
+    """The warning admonition of an erratum, in MyST (the web book renders it)."""
+    body = [f"**{c.title}**", ""] + [f"- **{label}:** {text}" for label, text in erratum_fields(c)]
+    return "\n".join([f"```{{admonition}} {box_title(c)}", ":class: warning", *body, "```"])
+
+
+def _inline_html(text: str) -> str:
+    out = html.escape(text, quote=False)
+    out = re.sub(r"`([^`]+)`", r"<code>\1</code>", out)
+    out = re.sub(r"\*\*(.+?)\*\*", r"<b>\1</b>", out)
+    return re.sub(r"(?<![\w*])\*(?!\s)(.+?)(?<!\s)\*(?![\w*])", r"<i>\1</i>", out)
+
+
+def box_html(c: Claim) -> str:
+    """The same box for Jupyter and Colab (which do not read MyST directives)."""
+    items = "".join(
+        f"<li><b>{html.escape(label)}:</b> {_inline_html(text)}</li>"
+        for label, text in erratum_fields(c)
+    )
+    return (
+        '<div style="border-left: 4px solid #e0a030; background: #fff8e6; '
+        'padding: 0.4em 0.8em; margin: 0.5em 0">'
+        f"<p><b>{html.escape(box_title(c))}</b></p>"
+        f"<p><b>{_inline_html(c.title)}</b></p><ul>{items}</ul></div>"
+    )
+
+
+def box_text(c: Claim) -> str:
+    """Plain text of the box; its first line is what the tests look for."""
+    head = f"{c.id}: erratum box ({c.notes.short_name}, {lines_text(c.lines)})"
+    return "\n".join([head] + [f"  {label}: {text}" for label, text in erratum_fields(c)])
+
+
+@dataclasses.dataclass(frozen=True)
+class ErratumBox:
+    """A displayable erratum: MyST for the book, HTML for Jupyter, text otherwise."""
+
+    claim: Claim
+
+    def _repr_markdown_(self) -> str:
+        return box_markdown(self.claim)
+
+    def _repr_html_(self) -> str:
+        return box_html(self.claim)
+
+    def __repr__(self) -> str:
+        return box_text(self.claim)
+
+
+def erratum(claim_id: str) -> None:
+    """Show the warning box of one registered erratum (one call, one id).
+
+    Returns nothing, so a cell shows the box once. Raises ``ValueError`` for
+    a claim that is not an erratum.
+    """
+    box = ErratumBox(claim(claim_id))
+    erratum_fields(box.claim)  # not an erratum: fail here, before displaying
+    try:
+        from IPython.display import display
+    except ImportError:  # plain Python: print the text
+        print(box_text(box.claim))
+    else:
+        display(box)

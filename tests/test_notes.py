@@ -1,29 +1,31 @@
 """The notes registry (dlbook.notes): comparisons, validation, and coverage.
 
 Fast: no notebook is executed. The last tests read the *stored* outputs of
-chapters/ and solutions/ to check that every claim is compared by a notebook.
+chapters/ and solutions/ to check that every value claim is compared by the
+notebook its section names, and the code cells to check that no comparison
+passes a literal. Erratum boxes are tested in test_errata_boxes.py.
 """
 
 from __future__ import annotations
 
+import ast
 import json
 import re
-import sys
 import textwrap
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from dlbook import notes
+from tests import notebook_scan as scan
 
-from dlbook import notes  # noqa: E402
+ROOT = scan.ROOT
 
 # ---- a private registry for the unit tests -----------------------------------
 
 CLAIMS = """
-- id: t.match
+- id: vesit.t.match
   source: "000"
   lines: "10-12"
   unit: 1
@@ -33,7 +35,7 @@ CLAIMS = """
   verdict: matches
   section: chapters/01_neural_networks
 
-- id: t.erratum
+- id: vesit.t.erratum
   source: "000"
   lines: "20"
   unit: 1
@@ -46,7 +48,7 @@ CLAIMS = """
   explanation: The notes slipped; the sigmoid of 0.53 is 0.6295.
   section: chapters/01_neural_networks
 
-- id: t.stale
+- id: vesit.t.stale
   source: "000"
   lines: "30"
   unit: 1
@@ -59,7 +61,7 @@ CLAIMS = """
   explanation: Recorded as wrong, but 0.6295 rounds to the printed 0.63.
   section: chapters/01_neural_networks
 
-- id: t.chain
+- id: vesit.t.chain
   source: "000"
   lines: "40-44"
   unit: 1
@@ -70,16 +72,19 @@ CLAIMS = """
   verdict: matches
   section: chapters/01_neural_networks
 
-- id: t.shape
+"""
+
+CLAIMS_UNIT3 = """
+- id: vesit.t.shape
   source: "000"
   lines: "50"
   unit: 3
   quantity: an output shape
   notes_value: [6, 6]
   verdict: matches
-  section: chapters/01_neural_networks
+  section: chapters/03_cnn
 
-- id: t.matrix
+- id: vesit.t.matrix
   source: "000"
   lines: "60-61"
   unit: 3
@@ -87,9 +92,9 @@ CLAIMS = """
   notes_value: [[0.5, 1.6], [0.4, 1.7]]
   decimals: 1
   verdict: matches
-  section: chapters/01_neural_networks
+  section: chapters/03_cnn
 
-- id: t.shape-erratum
+- id: vesit.t.shape-erratum
   source: "000"
   lines: "70"
   unit: 3
@@ -98,51 +103,51 @@ CLAIMS = """
   verdict: erratum
   correct: [18, 18]
   explanation: The padding is counted twice.
-  section: chapters/01_neural_networks
+  section: chapters/03_cnn
 """
-
-
-def _use(monkeypatch, directory: Path) -> None:
-    monkeypatch.setattr(notes, "CLAIMS_DIR", directory)
-    notes.registry.cache_clear()
 
 
 @pytest.fixture
 def registry_dir(tmp_path, monkeypatch):
     """An empty claims folder that notes.registry() reads instead of the package's."""
-    _use(monkeypatch, tmp_path)
+    monkeypatch.setattr(notes, "CLAIMS_DIR", tmp_path)
+    notes.registry.cache_clear()
     yield tmp_path
     notes.registry.cache_clear()  # monkeypatch restores CLAIMS_DIR afterwards
 
 
+def write(directory: Path, name: str, text: str) -> None:
+    """Write claims/<name> (e.g. 'unit01/vesit.yaml')."""
+    path = directory / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+
+
 @pytest.fixture
 def toy(registry_dir):
-    (registry_dir / "000-vesit.yaml").write_text(CLAIMS, encoding="utf-8")
+    write(registry_dir, "unit01/vesit.yaml", CLAIMS)
+    write(registry_dir, "unit03/vesit.yaml", CLAIMS_UNIT3)
     return notes.registry()
-
-
-def write(directory: Path, name: str, text: str) -> None:
-    (directory / name).write_text(textwrap.dedent(text), encoding="utf-8")
 
 
 # ---- compare: the matches verdict -----------------------------------------------
 
 def test_matches_claim_passes_and_prints_the_stable_line(toy, capsys):
-    assert notes.compare("t.match", 0.35 + 0.08 + 0.18 - 0.08) is None
-    assert capsys.readouterr().out == "t.match: notes 0.53, computed 0.53 -> matches\n"
+    assert notes.compare("vesit.t.match", 0.35 + 0.08 + 0.18 - 0.08) is None
+    assert capsys.readouterr().out == "vesit.t.match: notes 0.53, computed 0.53 -> matches\n"
 
 
 def test_the_line_format_is_stable(toy):
-    line = notes.evaluate("t.match", 0.5312).line
-    assert re.fullmatch(r"t\.match: notes 0\.53, computed 0\.53 -> matches", line)
-    assert repr(notes.evaluate("t.match", 0.53)) == line
+    line = notes.evaluate("vesit.t.match", 0.5312).line
+    assert re.fullmatch(r"vesit\.t\.match: notes 0\.53, computed 0\.53 -> matches", line)
+    assert repr(notes.evaluate("vesit.t.match", 0.53)) == line
 
 
 def test_wrong_value_raises_a_helpful_mismatch(toy, capsys):
     with pytest.raises(notes.ClaimMismatch) as err:
-        notes.compare("t.match", 0.55)
+        notes.compare("vesit.t.match", 0.55)
     msg = str(err.value)
-    for part in ("t.match", "VESIT AIDS-2 Module 4 notes", "lines 10-12", "0.5500", "0.53"):
+    for part in ("vesit.t.match", "VESIT AIDS-2 Module 4 notes", "lines 10-12", "0.5500", "0.53"):
         assert part in msg, (part, msg)
     assert capsys.readouterr().out == ""  # nothing printed on failure
 
@@ -152,28 +157,28 @@ def test_claim_mismatch_is_an_assertion_error():
 
 
 def test_unknown_claim_id_is_a_key_error(toy):
-    with pytest.raises(KeyError, match="no claim 't.nope'"):
-        notes.compare("t.nope", 1.0)
+    with pytest.raises(KeyError, match="no claim 'vesit.t.nope'"):
+        notes.compare("vesit.t.nope", 1.0)
 
 
 # ---- compare: the erratum verdict -----------------------------------------------
 
 def test_erratum_passes_only_with_the_correct_value(toy, capsys):
-    notes.compare("t.erratum", 1 / (1 + np.exp(-0.53)))
+    notes.compare("vesit.t.erratum", 1 / (1 + np.exp(-0.53)))
     assert capsys.readouterr().out == (
-        "t.erratum: notes 0.625, computed 0.6295 -> ERRATUM, correct 0.6295\n"
+        "vesit.t.erratum: notes 0.625, computed 0.6295 -> ERRATUM, correct 0.6295\n"
     )
     with pytest.raises(notes.ClaimMismatch, match="correct value 0.6295"):
-        notes.compare("t.erratum", 0.6301)
+        notes.compare("vesit.t.erratum", 0.6301)
 
 
 def test_erratum_raises_when_the_computation_agrees_with_the_notes(toy):
     with pytest.raises(notes.ClaimMismatch):
-        notes.compare("t.erratum", 0.625)
+        notes.compare("vesit.t.erratum", 0.625)
     # 0.6295 is the recorded correct value, but it also rounds to the notes'
     # 0.63: the erratum is stale and must be re-examined.
     with pytest.raises(notes.ClaimMismatch, match="re-examine"):
-        notes.compare("t.stale", 0.6295)
+        notes.compare("vesit.t.stale", 0.6295)
 
 
 # ---- compare: the two tiers -------------------------------------------------------
@@ -186,121 +191,204 @@ def _chain():
 
 def test_pipeline_tier_must_reproduce_the_notes_exactly(toy, capsys):
     full = 0.65647
-    notes.compare("t.chain", full, pipeline=_chain())
+    notes.compare("vesit.t.chain", full, pipeline=_chain())
     out = capsys.readouterr().out
     assert out == (
-        "t.chain: notes 0.6563, notes' rounding 0.6563, computed 0.65647 -> matches\n"
+        "vesit.t.chain: notes 0.6563, notes' rounding 0.6563, computed 0.65647 -> matches\n"
     )
     with pytest.raises(notes.ClaimMismatch, match="rounded chain gives 0.6565"):
-        notes.compare("t.chain", full, pipeline=0.65647)
+        notes.compare("vesit.t.chain", full, pipeline=0.65647)
 
 
 def test_tolerance_tier_accepts_drift_within_the_tolerance_only(toy):
-    notes.evaluate("t.chain", 0.6563 + 0.00049)
-    notes.evaluate("t.chain", 0.6563 - 0.00049)
+    notes.evaluate("vesit.t.chain", 0.6563 + 0.00049)
+    notes.evaluate("vesit.t.chain", 0.6563 - 0.00049)
     with pytest.raises(notes.ClaimMismatch, match="within 0.0005"):
-        notes.evaluate("t.chain", 0.6563 + 0.0006)
+        notes.evaluate("vesit.t.chain", 0.6563 + 0.0006)
 
 
 def test_without_tolerance_the_value_must_round_to_the_notes(toy):
-    notes.evaluate("t.match", 0.534999)
+    notes.evaluate("vesit.t.match", 0.534999)
     with pytest.raises(notes.ClaimMismatch, match="at the notes' rounding"):
-        notes.evaluate("t.match", 0.5351)
+        notes.evaluate("vesit.t.match", 0.5351)
 
 
 def test_compare_all_prints_one_line_each_and_stops_at_a_mismatch(toy, capsys):
-    notes.compare_all({"t.match": 0.53, "t.chain": 0.65647}, pipeline={"t.chain": 0.6563})
+    notes.compare_all({"vesit.t.match": 0.53, "vesit.t.chain": 0.65647}, pipeline={"vesit.t.chain": 0.6563})
     lines = capsys.readouterr().out.splitlines()
-    assert [l.split(":")[0] for l in lines] == ["t.match", "t.chain"]
+    assert [l.split(":")[0] for l in lines] == ["vesit.t.match", "vesit.t.chain"]
     with pytest.raises(notes.ClaimMismatch):
-        notes.compare_all({"t.match": 0.9, "t.chain": 0.65647})
+        notes.compare_all({"vesit.t.match": 0.9, "vesit.t.chain": 0.65647})
 
 
 # ---- compare: sequences and shapes --------------------------------------------------
 
 def test_shapes_compare_element_by_element(toy, capsys):
-    notes.compare("t.shape", (6, 6))
-    notes.compare("t.shape", np.zeros((6, 6)).shape)
+    notes.compare("vesit.t.shape", (6, 6))
+    notes.compare("vesit.t.shape", np.zeros((6, 6)).shape)
     assert capsys.readouterr().out.splitlines() == [
-        "t.shape: notes [6, 6], computed (6, 6) -> matches"
+        "vesit.t.shape: notes [6, 6], computed (6, 6) -> matches"
     ] * 2
     for wrong in [(6, 5), (6, 6, 1), (6,)]:
         with pytest.raises(notes.ClaimMismatch):
-            notes.compare("t.shape", wrong)
+            notes.compare("vesit.t.shape", wrong)
 
 
 def test_arrays_compare_at_the_notes_rounding(toy, capsys):
     pooled = np.array([[0.5, 1.6], [0.4, 1.7]], dtype="float32")
-    notes.compare("t.matrix", pooled)
+    notes.compare("vesit.t.matrix", pooled)
     assert capsys.readouterr().out == (
-        "t.matrix: notes [[0.5, 1.6], [0.4, 1.7]], computed [[0.5, 1.6], [0.4, 1.7]] "
+        "vesit.t.matrix: notes [[0.5, 1.6], [0.4, 1.7]], computed [[0.5, 1.6], [0.4, 1.7]] "
         "-> matches\n"
     )
     with pytest.raises(notes.ClaimMismatch):
-        notes.compare("t.matrix", pooled.T)
+        notes.compare("vesit.t.matrix", pooled.T)
 
 
 def test_sequence_erratum(toy, capsys):
-    notes.compare("t.shape-erratum", (18, 18))
+    notes.compare("vesit.t.shape-erratum", (18, 18))
     assert "ERRATUM, correct [18, 18]" in capsys.readouterr().out
     with pytest.raises(notes.ClaimMismatch):
-        notes.compare("t.shape-erratum", (21, 21))
+        notes.compare("vesit.t.shape-erratum", (21, 21))
 
 
 def test_claims_for_filters_by_unit_and_source(toy):
-    assert {c.id for c in notes.claims_for(unit=3)} == {"t.shape", "t.matrix", "t.shape-erratum"}
+    assert {c.id for c in notes.claims_for(unit=3)} == {"vesit.t.shape", "vesit.t.matrix", "vesit.t.shape-erratum"}
     assert list(notes.claims_for(source="003")) == []
-    assert notes.claim("t.erratum").is_erratum
-    assert notes.claim("t.erratum").notes_name == notes.SOURCES["000"]
+    assert notes.claim("vesit.t.erratum").is_erratum
+    assert notes.claim("vesit.t.erratum").notes_name == notes.sources()["000"].name
 
 
-# ---- malformed registries -----------------------------------------------------------
+
+
+# ---- statements and the reproduced_by tier ------------------------------------------
+
+STATEMENT = """
+- id: vesit.s.date
+  kind: statement
+  source: "000"
+  lines: "5-6"
+  unit: 1
+  topic: a date
+  notes_say: The notes say 1977.
+  correct: The year 1997.
+  explanation: The paper appeared in 1997.
+  section: chapters/01_neural_networks
+
+- id: vesit.t.variant
+  source: "000"
+  lines: "9"
+  unit: 1
+  quantity: a value a variant of the method gives
+  notes_value: 0.2911
+  decimals: 4
+  verdict: erratum
+  correct: 0.2910
+  correct_decimals: 4
+  reproduced_by: the variant
+  explanation: The notes print what the variant gives.
+  section: chapters/01_neural_networks
+"""
+
+
+@pytest.fixture
+def with_statement(registry_dir):
+    write(registry_dir, "unit01/vesit.yaml", CLAIMS + STATEMENT)
+    return notes.registry()
+
+
+def test_a_statement_is_an_erratum_and_cannot_be_compared(with_statement):
+    s = notes.claim("vesit.s.date")
+    assert s.is_statement and s.is_erratum and s.title == "A date"
+    with pytest.raises(ValueError, match=r"notes.erratum\('vesit.s.date'\)"):
+        notes.compare("vesit.s.date", 1997)
+
+
+def test_reproduced_by_names_the_pipeline_tier(with_statement, capsys):
+    notes.compare("vesit.t.variant", 0.29101, pipeline=0.29112)
+    assert capsys.readouterr().out == (
+        "vesit.t.variant: notes 0.2911, the variant 0.2911, computed 0.2910 "
+        "-> ERRATUM, correct 0.2910\n"
+    )
+    with pytest.raises(notes.ClaimMismatch, match="the variant gives 0.2905"):
+        notes.compare("vesit.t.variant", 0.29101, pipeline=0.2905)
+
+
+# ---- malformed registries: the schema, then the cross-field rules ----------------------
 
 GOOD = """
-- id: a.one
+- id: vesit.a.one
   source: "000"
   lines: "1"
   unit: 1
   quantity: q
   notes_value: 1.0
   verdict: matches
+  section: chapters/01_neural_networks
 """
+F = "unit01/vesit.yaml"
 
 
 def test_a_good_minimal_claim_loads(registry_dir):
-    write(registry_dir, "000-vesit.yaml", GOOD)
-    assert list(notes.registry()) == ["a.one"]
+    write(registry_dir, F, GOOD)
+    assert list(notes.registry()) == ["vesit.a.one"]
+
+
+def test_an_empty_claims_file_is_allowed(registry_dir):
+    write(registry_dir, F, "# nothing yet\n")
+    assert notes.registry() == {}
 
 
 @pytest.mark.parametrize(
     "files, match",
     [
-        ({"000-vesit.yaml": GOOD, "000-more.yaml": GOOD}, "duplicate claim id 'a.one'"),
-        ({"000-vesit.yaml": GOOD + GOOD.replace("- id", "\n- id")}, "duplicate claim id"),
-        ({"000-vesit.yaml": GOOD.replace("  quantity: q\n", "")}, "lacks quantity"),
-        ({"000-vesit.yaml": GOOD.replace('  lines: "1"\n', "")}, "lacks lines"),
-        ({"000-vesit.yaml": GOOD.replace("verdict: matches", "verdict: erratum")},
-         "needs 'correct' and 'explanation'"),
-        ({"000-vesit.yaml": GOOD.replace("verdict: matches", "verdict: erratum\n  correct: 2.0")},
-         "needs 'correct' and 'explanation'"),
-        ({"000-vesit.yaml": GOOD.replace(
+        # the schema (jsonschema): each message names the file and the claim
+        ({F: GOOD.replace("  quantity: q\n", "")},
+         "unit01/vesit.yaml: claim 'vesit.a.one': 'quantity' is a required property"),
+        ({F: GOOD.replace('  lines: "1"\n', "")}, "'lines' is a required property"),
+        ({F: GOOD.replace('lines: "1"', "lines: 1")}, "lines: 1 is not of type 'string' (quote it"),
+        ({F: GOOD.replace('lines: "1"', 'lines: "one"')}, "lines: 'one' does not match"),
+        ({F: GOOD.replace("verdict: matches", "verdict: erratum")},
+         "'correct' is a required property"),
+        ({F: GOOD.replace("verdict: matches", "verdict: erratum\n  correct: 2.0")},
+         "'explanation' is a required property"),
+        ({F: GOOD.replace(
             "verdict: matches", "verdict: erratum\n  correct: 2.0\n  explanation: '  '")},
-         "needs 'correct' and 'explanation'"),
-        ({"000-vesit.yaml": GOOD.replace('"000"', '"001"')}, "source must be one of"),
-        ({"000-vesit.yaml": GOOD.replace('"000"', "000")}, "quote it"),
-        ({"002-qa.yaml": GOOD}, "in the file for '002'"),
-        ({"000-vesit.yaml": GOOD.replace("verdict: matches", "verdict: maybe")},
-         "verdict must be one of"),
-        ({"000-vesit.yaml": GOOD + "  colour: red\n"}, "unknown fields"),
-        ({"000-vesit.yaml": GOOD + "  correct: 2.0\n"}, "only an erratum"),
-        ({"000-vesit.yaml": GOOD.replace("unit: 1", "unit: one")}, "unit must be"),
-        ({"000-vesit.yaml": GOOD + "  decimals: -1\n"}, "decimals must be"),
-        ({"000-vesit.yaml": GOOD + "  tolerance: -0.1\n"}, "tolerance must be"),
-        ({"000-vesit.yaml": GOOD + "  section: chapters/01_neural_networks.ipynb\n"},
-         "without extension"),
-        ({"000-vesit.yaml": "id: a.one\n"}, "must hold a list"),
-        ({"000-vesit.yaml": "- just a string\n"}, "must be a mapping"),
-        ({"000-vesit.yaml": "- [unclosed\n"}, "not valid YAML"),
+         "explanation: '  ' does not match"),
+        ({F: GOOD.replace(
+            "verdict: matches",
+            "verdict: erratum\n  correct: 2.0\n  explanation: why\n  tolerance: 0.1")},
+         "an erratum is checked at correct_decimals: drop 'tolerance'"),
+        ({F: GOOD.replace('"000"', "000")}, "quote it"),
+        ({F: GOOD.replace("verdict: matches", "verdict: maybe")}, "verdict: 'maybe' is not one of"),
+        ({F: GOOD + "  colour: red\n"}, "unknown field ('colour' was unexpected)"),
+        ({F: GOOD + "  correct: 2.0\n"}, "only an erratum has 'correct'"),
+        ({F: GOOD.replace("unit: 1", "unit: one")}, "unit: 'one' is not of type 'integer'"),
+        ({F: GOOD + "  decimals: -1\n"}, "decimals: -1 is less than the minimum of 0"),
+        ({F: GOOD + "  tolerance: -0.1\n"}, "tolerance: -0.1 is less than the minimum of 0"),
+        ({F: GOOD.replace("01_neural_networks", "01_neural_networks.ipynb")},
+         "section: 'chapters/01_neural_networks.ipynb' does not match"),
+        ({F: GOOD.replace("id: vesit.a.one", "id: vesit.a one")}, "id: 'vesit.a one' does not match"),
+        ({F: STATEMENT.replace("  topic: a date\n", "")},
+         "claim 'vesit.s.date': 'topic' is a required property"),
+        ({F: STATEMENT.replace("  notes_say: The notes say 1977.\n", "  notes_value: 1977\n")},
+         "unknown field ('notes_value' was unexpected)"),
+        ({F: "id: vesit.a.one\n"}, "is not of type 'array'"),
+        ({F: "- just a string\n"}, "claim 1: 'just a string' is not of type 'object'"),
+        ({F: "- [unclosed\n"}, "unit01/vesit.yaml: not valid YAML"),
+        # the cross-field rules (code)
+        ({F: GOOD, "unit02/vesit.yaml": GOOD.replace("unit: 1", "unit: 2").replace(
+            "chapters/01_", "chapters/02_")}, "unit02/vesit.yaml: duplicate claim id 'vesit.a.one'"),
+        ({F: GOOD + GOOD.replace("- id", "\n- id")}, "duplicate claim id"),
+        ({F: GOOD.replace('"000"', '"001"')}, "source '001' in the file of 'vesit'"),
+        ({"unit01/qa.yaml": GOOD}, "source '000' in the file of 'qa'"),
+        ({"unit01/nobody.yaml": GOOD}, "the file name is not a source key"),
+        ({"unit02/vesit.yaml": GOOD}, "unit 1 in the folder of unit 2"),
+        ({"lab1/vesit.yaml": GOOD}, "claim folders are named unitNN"),
+        ({"vesit.yaml": GOOD}, "claims live in claims/unitNN/<source key>.yaml"),
+        ({F: GOOD.replace("id: vesit.a.one", "id: qa.a.one")}, "starts with 'vesit.'"),
+        ({F: GOOD.replace("chapters/01_", "chapters/02_")},
+         "section chapters/02_neural_networks belongs to unit 2, not 1"),
     ],
 )
 def test_malformed_registry_raises_registry_error(registry_dir, files, match):
@@ -310,8 +398,33 @@ def test_malformed_registry_raises_registry_error(registry_dir, files, match):
         notes.registry()
 
 
+def test_the_schema_reports_every_problem_at_once(registry_dir):
+    write(registry_dir, F, GOOD.replace("  quantity: q\n", "").replace("unit: 1", "unit: x"))
+    with pytest.raises(notes.RegistryError) as err:
+        notes.registry()
+    assert "'quantity' is a required property" in str(err.value)
+    assert "unit: 'x' is not of type 'integer'" in str(err.value)
+
+
 def test_registry_error_is_a_value_error():
     assert issubclass(notes.RegistryError, ValueError)
+
+
+def test_malformed_sources_are_rejected(tmp_path, monkeypatch):
+    path = tmp_path / "sources.yaml"
+    monkeypatch.setattr(notes, "SOURCES_FILE", path)
+    notes.sources.cache_clear()
+    try:
+        path.write_text('- id: "000"\n  key: vesit\n  name: VESIT\n')
+        with pytest.raises(notes.RegistryError, match="source 1: 'short_name' is a required"):
+            notes.sources()
+        notes.sources.cache_clear()
+        path.write_text('- {id: "000", key: a, name: A, short_name: A}\n'
+                        '- {id: "001", key: a, name: B, short_name: B}\n')
+        with pytest.raises(notes.RegistryError, match="share an id or key"):
+            notes.sources()
+    finally:
+        notes.sources.cache_clear()
 
 
 # ---- the real registry ------------------------------------------------------------------
@@ -322,110 +435,56 @@ def real():
     return notes.registry()
 
 
-def test_real_registry_loads_with_unique_ids(real):
-    import yaml
-
-    ids = [
-        raw["id"]
-        for path in sorted(notes.CLAIMS_DIR.glob("*.yaml"))
-        for raw in yaml.safe_load(path.read_text(encoding="utf-8")) or []
-    ]
+def test_real_registry_loads(real):
     assert real, "the registry is empty"
-    dup = sorted({i for i in ids if ids.count(i) > 1})
-    assert not dup, f"duplicate claim ids: {dup}"
-    assert sorted(ids) == sorted(real)
+    assert {c.unit for c in real.values()} >= {0, 1}
+    assert any(c.is_statement for c in real.values())
 
 
-def test_every_erratum_has_an_explanation_and_a_correct_value(real):
-    for c in real.values():
-        if c.is_erratum:
-            assert c.correct is not None, c.id
-            assert len(c.explanation.split()) >= 5, f"{c.id}: explain the erratum in a sentence"
-
-
-def test_every_claim_is_self_consistent(real):
+def test_every_value_claim_is_self_consistent(real):
     """The registry's own values pass: notes for 'matches', correct for 'erratum'."""
     for c in real.values():
+        if c.is_statement:
+            continue
         if c.is_erratum:
             notes.evaluate(c.id, c.correct)
-            assert not notes._same(c.correct, c.notes_value, c.decimals), (
+            assert not notes.same(c.correct, c.notes_value, c.decimals), (
                 f"{c.id}: the correct value rounds to the notes' value; not an erratum"
             )
         else:
             notes.evaluate(c.id, c.notes_value)
 
 
-def section_notebook(section: str) -> Path:
-    """The file a claim's `section` names (labs/ is generated from solutions/)."""
-    return ROOT / (section.partition("#")[0] + ".ipynb")
-
-
 def test_every_claim_names_a_section_that_exists(real):
     missing = [
-        f"{c.id} -> {c.section or '(no section)'}"
+        f"{c.id} -> {c.section}"
         for c in real.values()
-        if not c.section or not section_notebook(c.section).exists()
+        if not (ROOT / scan.section_notebook(c.section)).exists()
     ]
     assert not missing, "claims whose section is not a notebook:\n" + "\n".join(missing)
 
 
-# ---- every claim is compared by a notebook ----------------------------------------------
+# ---- every value claim is compared by the notebook its section names ------------------------
 
-COMPARED = re.compile(r"^(\S+): notes ", re.MULTILINE)
-
-
-def _text(output: dict) -> str:
-    if output.get("output_type") == "stream":
-        text = output.get("text", "")
-    else:
-        text = output.get("data", {}).get("text/plain", "")
-    return "".join(text) if isinstance(text, list) else text
-
-
-def compared_ids(path: Path) -> set[str]:
-    """Claim ids whose compare line is in the stored outputs of a notebook."""
-    nb = json.loads(path.read_text(encoding="utf-8"))
-    ids = set()
-    for cell in nb.get("cells", []):
-        for output in cell.get("outputs", []):
-            ids |= set(COMPARED.findall(_text(output)))
-    return ids
-
-
-def compared_where() -> dict[str, set[str]]:
-    """claim id -> the notebooks (relative paths) whose stored outputs compare it."""
-    where: dict[str, set[str]] = {}
-    for folder in ("chapters", "solutions"):
-        for path in sorted((ROOT / folder).glob("*.ipynb")):
-            for cid in compared_ids(path):
-                where.setdefault(cid, set()).add(path.relative_to(ROOT).as_posix())
-    return where
-
-
-def test_every_claim_is_compared_by_some_notebook(real):
-    where = compared_where()
-    nobody = sorted(cid for cid in real if cid not in where)
-    assert not nobody, (
-        "claims that no notebook in chapters/ or solutions/ compares (no stored line "
-        "'<id>: notes ...'):\n" + "\n".join(nobody)
+def test_every_value_claim_is_compared_in_its_section(real):
+    where = scan.where(scan.COMPARED)
+    wrong = []
+    for c in real.values():
+        if c.is_statement:
+            continue
+        nb = scan.section_notebook(c.section)
+        if nb not in where.get(c.id, set()):
+            found = ", ".join(sorted(where.get(c.id, ()))) or "nowhere"
+            wrong.append(f"{c.id}: section {c.section}, compared in {found}")
+    assert not wrong, (
+        "value claims not compared (no stored line '<id>: notes ...') in the notebook "
+        "their section names:\n" + "\n".join(wrong)
     )
 
 
-def test_every_claim_is_compared_in_the_notebook_its_section_names(real):
-    where = compared_where()
-    wrong = []
-    for c in real.values():
-        path = c.section.partition("#")[0]
-        if path.startswith("labs/"):  # the student copy is generated from solutions/
-            path = "solutions/" + path[len("labs/"):]
-        if f"{path}.ipynb" not in where.get(c.id, set()):
-            found = ", ".join(sorted(where.get(c.id, ()))) or "nowhere"
-            wrong.append(f"{c.id}: section {c.section}, compared in {found}")
-    assert not wrong, "claims not compared where their section says:\n" + "\n".join(wrong)
-
-
-def test_compared_lines_name_known_claims(real):
-    unknown = {cid: sorted(nbs) for cid, nbs in compared_where().items() if cid not in real}
+def test_compared_lines_name_known_value_claims(real):
+    unknown = {cid: sorted(nbs) for cid, nbs in scan.where(scan.COMPARED).items()
+               if cid not in real or real[cid].is_statement}
     assert not unknown, f"stored compare lines for claims not in the registry: {unknown}"
 
 
@@ -443,4 +502,68 @@ def test_the_scanner_finds_compare_lines(tmp_path):
     }
     path = tmp_path / "nb.ipynb"
     path.write_text(json.dumps(nb))
-    assert compared_ids(path) == {"a.b", "c.d"}
+    assert scan.shown_ids(path, scan.COMPARED) == {"a.b", "c.d"}
+
+
+# ---- a claim compares a computed quantity, never a literal ----------------------------------
+
+def _is_literal(node: ast.AST) -> bool:
+    """A number, a negated number, a list/tuple of literals, or len() of a literal list."""
+    if isinstance(node, ast.Constant):
+        return True
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        return _is_literal(node.operand)
+    if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
+        return all(_is_literal(e) for e in node.elts)
+    if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+            and node.func.id in ("len", "list", "tuple", "float", "int", "round")
+            and node.args and all(_is_literal(a) for a in node.args)):
+        return True
+    return False
+
+
+def literal_comparisons(code: str) -> list[str]:
+    """'claim-id' (or a line number) of every compare call whose value is a literal."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:  # IPython magics: drop them and retry
+        tree = ast.parse(re.sub(r"^(\s*)[%!].*$", r"\1pass", code, flags=re.MULTILINE))
+    bad = []
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+            continue
+        name = node.func.attr
+        if name in ("compare", "evaluate") and len(node.args) >= 2:
+            if _is_literal(node.args[1]):
+                bad.append(ast.unparse(node.args[0]))
+        elif name == "compare_all" and node.args and isinstance(node.args[0], ast.Dict):
+            for key, value in zip(node.args[0].keys, node.args[0].values):
+                if _is_literal(value):
+                    bad.append(ast.unparse(key) if key is not None else f"line {node.lineno}")
+    return bad
+
+
+def test_the_literal_detector():
+    flagged = literal_comparisons(
+        'notes.compare("a", 0.5)\n'
+        'notes.compare("b", -3)\n'
+        'notes.compare("c", [2, 3])\n'
+        'notes.compare("d", len([1, 2, 3, 4, 5]))\n'
+        'notes.compare_all({"e": (1, 2), "f": y})\n'
+        'notes.compare("g", y_in)\n'
+        'notes.compare("h", len(layers))\n'
+        'notes.compare("i", (side, side))\n'
+        '%pip install x\n'
+    )
+    assert flagged == ["'a'", "'b'", "'c'", "'d'", "'e'"]
+
+
+@pytest.mark.parametrize("path", scan.notebooks("chapters", "solutions", "labs"),
+                         ids=lambda p: p.name)
+def test_notebooks_compare_computed_values(path):
+    bad = [
+        cid
+        for cell in scan.notebook(path)["cells"] if cell["cell_type"] == "code"
+        for cid in literal_comparisons(scan.source_text(cell))
+    ]
+    assert not bad, f"{path.name} compares literals, which cannot fail: {bad}"

@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import json
 import re
-import sys
 import textwrap
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from dlbook import notes
+from tools import generated, make_pages, question_page
 
-from dlbook import notes  # noqa: E402
-from tools import make_pages  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +39,8 @@ def test_pages_start_with_a_title_and_are_in_the_toc(path):
 def test_check_mode_exits_non_zero_on_a_stale_page(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(make_pages, "ERRATA_PAGE", tmp_path / "errata.md")
     monkeypatch.setattr(make_pages, "CROSSWALK_PAGE", tmp_path / "crosswalk.md")
-    monkeypatch.setattr(make_pages, "ROOT", tmp_path)
+    monkeypatch.setattr(question_page, "PAGE", tmp_path / "questions.md")
+    monkeypatch.setattr(generated, "ROOT", tmp_path)
     assert make_pages.main(["--check"]) == 1  # the pages do not exist yet
     assert make_pages.main([]) == 0
     assert make_pages.main(["--check"]) == 0
@@ -61,28 +60,67 @@ def test_errata_page_lists_every_erratum_and_no_match():
 def test_errata_summary_counts_come_from_the_registry():
     claims = list(notes.registry().values())
     rows = make_pages.errata_summary(claims)
-    assert [r[0] for r in rows] == list(notes.SOURCES.values())
-    assert sum(r[1] for r in rows) == len(claims)
-    assert sum(r[3] for r in rows) == sum(c.is_erratum for c in claims)
+    assert [r.name for r in rows] == [s.name for s in notes.sources().values()]
+    assert sum(r.claims for r in rows) == len(claims)
+    assert sum(r.statements for r in rows) == sum(c.is_statement for c in claims) > 0
+    assert sum(r.errata for r in rows) == sum(c.is_erratum for c in claims)
     text = make_pages.render_errata(claims)
-    for name, n, m, e in rows:
-        assert f"| {name} | {n} | {m} | {e} |" in text
+    for r in rows:
+        assert f"| {r.name} | {r.claims} | {r.matches} | {r.numeric} | {r.statements} | {r.errata} |" in text
 
 
-def test_errata_entry_links_to_its_section():
-    claim = notes.Claim(
-        id="x.y", source="000", lines="5-7", unit=2, quantity="a slope",
+def test_errata_page_groups_by_notes_and_unit_with_counts():
+    claims = list(notes.registry().values())
+    text = make_pages.render_errata(claims)
+    for source in notes.sources().values():
+        errata = [c for c in claims if c.source == source.id and c.is_erratum]
+        if not errata:
+            continue
+        section = text.split(f"## {source.name}\n", 1)[1].split("\n## ", 1)[0]
+        for unit in {c.unit for c in errata}:
+            n = sum(c.unit == unit for c in errata)
+            assert f"### Unit {unit} ({n} errat{'um' if n == 1 else 'a'})" in section
+            for c in errata:
+                assert f"(`{c.id}`)" in section
+
+
+def _value_erratum(**kw) -> notes.Claim:
+    fields = dict(
+        id="vesit.x.y", source="000", lines="5-7", unit=2, quantity="a slope",
         notes_value=0.5, decimals=1, verdict="erratum", correct=0.25,
         correct_decimals=2, explanation="The run is 4, not 2, so the slope halves.",
-        section="chapters/01_neural_networks",
+        section="chapters/02_training",
+    )
+    return notes.Claim(**{**fields, **kw})
+
+
+def test_errata_entry_links_to_its_section_and_matches_the_box():
+    claim = _value_erratum()
+    text = make_pages.render_errata([claim])
+    assert "### Unit 2 (1 erratum)" in text
+    assert "- **The notes say (lines 5–7):** 0.5." in text
+    assert "- **Correct:** 0.25." in text
+    assert "- **Why:** The run is 4, not 2, so the slope halves." in text
+    assert "{doc}`/chapters/02_training`" in text
+    assert "| **All notes** | **1** | **0** | **1** | **0** | **1** |" in text
+    box = notes.box_markdown(claim)
+    for label, field in notes.erratum_fields(claim):
+        assert f"- **{label}:** {field}" in box and f"- **{label}:** {field}" in text
+
+
+def test_a_statement_erratum_on_the_page():
+    claim = notes.Claim(
+        id="r20.x.date", kind="statement", source="004", lines="4014-4015", unit=3,
+        topic="the year of the LSTM", notes_say='"In 1977, Hochretier and Schmidhuber"',
+        correct="1997, Hochreiter", explanation="The LSTM paper appeared in 1997",
+        section="chapters/03_rnn",
     )
     text = make_pages.render_errata([claim])
-    assert "### Unit 2" in text
-    assert "**The notes say:** 0.5 (lines 5–7)." in text
-    assert "**Correct:** 0.25." in text
-    assert "**Why:** The run is 4, not 2, so the slope halves." in text
-    assert "{doc}`/chapters/01_neural_networks`" in text
-    assert "| **All notes** | **1** | **0** | **1** |" in text
+    assert "**The year of the LSTM** (`r20.x.date`)" in text
+    assert '- **The notes say (lines 4014–4015):** "In 1977, Hochretier and Schmidhuber"' in text
+    assert "- **Correct:** 1997, Hochreiter." in text
+    assert "- **Why:** The LSTM paper appeared in 1997." in text
+    assert "| R20A6610 notes | 1 | 0 | 0 | 1 | 1 |" in text
 
 
 def test_free_text_is_escaped_for_myst():
@@ -230,14 +268,17 @@ def test_a_good_crosswalk_loads(tmp_path):
 @pytest.mark.parametrize(
     "topics, match",
     [
-        ("- topic: Dropout\n  planned: unit2\n  sections: [chapters/x]\n", "not both"),
-        ("- topic: Dropout\n", "needs sections or planned"),
-        ("- topic: Dropout\n  planned: unit9\n", "is not one of"),
-        ("- topic: Dropout\n  sections: [chapters/x.ipynb]\n", "is not a book path"),
-        ("- topic: Dropout\n  sections: chapters/x\n", "must be a list"),
-        ("- topic: Dropout\n  planned: unit2\n  colour: red\n", "unknown fields"),
-        ("- planned: unit2\n", "lacks topic"),
-        ("- topic: A\n  planned: unit2\n- topic: A\n  planned: unit2\n", "duplicate topics"),
+        ("- topic: Dropout\n  planned: unit2\n  sections: [chapters/x]\n",
+         "a topic is either covered (sections) or planned, not both"),
+        ("- topic: Dropout\n", "needs sections (covered) or planned"),
+        ("- topic: Dropout\n  planned: unit9\n", "planned 'unit9' is not one of ['unit2']"),
+        ("- topic: Dropout\n  sections: [chapters/x.ipynb]\n",
+         "'chapters/x.ipynb' is not a book path like chapters/01_neural_networks#ch1-perceptron"),
+        ("- topic: Dropout\n  sections: chapters/x\n", "'chapters/x' is not of type 'array'"),
+        ("- topic: Dropout\n  planned: unit2\n  colour: red\n", "unknown field ('colour'"),
+        ("- planned: unit2\n", "'topic' is a required property"),
+        ("- topic: A\n  planned: unit2\n- topic: A\n  planned: unit2\n",
+         "syllabus 's', unit I: duplicate topics ['A']"),
     ],
 )
 def test_malformed_crosswalk_raises(tmp_path, topics, match):
@@ -245,8 +286,29 @@ def test_malformed_crosswalk_raises(tmp_path, topics, match):
         _load(tmp_path, topics)
 
 
+def test_crosswalk_errors_name_the_file_and_place(tmp_path):
+    with pytest.raises(make_pages.CrosswalkError,
+                       match=re.escape("crosswalk.yaml: syllabi.0.units.0.topics.0: "
+                                       "'topic' is a required property")):
+        _load(tmp_path, "- planned: unit2\n")
+
+
 def test_a_unit_without_topics_is_rejected(tmp_path):
     path = tmp_path / "crosswalk.yaml"
     path.write_text(BASE.format(topics="          []"))
-    with pytest.raises(make_pages.CrosswalkError, match="lacks topics"):
+    with pytest.raises(make_pages.CrosswalkError, match="should be non-empty"):
         make_pages.load_crosswalk(path)
+
+
+def test_an_unknown_source_is_rejected(tmp_path):
+    path = tmp_path / "crosswalk.yaml"
+    path.write_text(BASE.replace('"003"', '"009"').format(
+        topics="          - {topic: A, planned: unit2}"))
+    with pytest.raises(make_pages.CrosswalkError, match="source must be one of"):
+        make_pages.load_crosswalk(path)
+
+
+def test_the_hand_written_validators_are_gone():
+    """The crosswalk is validated by its JSON Schema, not by field checks in code."""
+    assert not hasattr(make_pages, "_fields") and not hasattr(make_pages, "_topic")
+    assert not hasattr(notes, "_check")

@@ -1,0 +1,90 @@
+"""Read the package's YAML data and validate it against its JSON Schema.
+
+The schemas live in ``dlbook/data/schema/*.schema.json`` and are checked with
+the ``jsonschema`` library; the few rules a schema cannot say (unique ids
+across files, a file's name matching its content) are checked by the code
+that loads each kind of data (:mod:`dlbook.notes`, ``tools/make_pages.py``).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+DATA_DIR = Path(__file__).parent / "data"
+SCHEMA_DIR = DATA_DIR / "schema"
+
+
+class DataError(ValueError):
+    """A data file of the book is malformed."""
+
+
+@functools.lru_cache(maxsize=None)
+def validator(name: str) -> jsonschema.protocols.Validator:
+    """The validator of ``schema/<name>.schema.json``."""
+    schema = json.loads((SCHEMA_DIR / f"{name}.schema.json").read_text(encoding="utf-8"))
+    cls = jsonschema.validators.validator_for(schema)
+    cls.check_schema(schema)
+    return cls(schema)
+
+
+def load_yaml(path: Path, error: type[DataError] = DataError) -> Any:
+    """The YAML document in ``path``; a syntax error becomes ``error``."""
+    try:
+        return yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except yaml.YAMLError as err:
+        raise error(f"{_name(path)}: not valid YAML: {err}") from None
+
+
+def _name(path: Path) -> str:
+    path = Path(path)
+    try:
+        return path.relative_to(DATA_DIR).as_posix()
+    except ValueError:  # a file elsewhere (the tests'): its folder and name
+        return f"{path.parent.name}/{path.name}" if path.parent.name.startswith("unit") else path.name
+
+
+def _where(path: Any, instance: Any, label) -> str:
+    """'claim 'x.y', decimals' from a jsonschema error path."""
+    parts = list(path)
+    out = []
+    if parts and label is not None and isinstance(parts[0], int):
+        out.append(label(instance, parts.pop(0)))
+    if parts:
+        out.append(".".join(str(p) for p in parts))
+    return ", ".join(out)
+
+
+def describe(err: jsonschema.ValidationError) -> str:
+    """One clear sentence for a schema violation."""
+    custom = err.schema.get("x-message") if isinstance(err.schema, dict) else None
+    if custom:
+        return f"{err.instance!r} {custom}" if err.validator == "pattern" else custom
+    message = err.message
+    if (err.validator == "type" and "string" in err.validator_value
+            and isinstance(err.instance, (int, float)) and not isinstance(err.instance, bool)):
+        message += ' (quote it in YAML, e.g. source: "000")'
+    if err.validator == "additionalProperties":
+        message = message.replace("Additional properties are not allowed", "unknown field")
+    return message
+
+
+def check(instance: Any, schema: str, path: Path, error: type[DataError] = DataError,
+          label=None) -> None:
+    """Raise ``error`` listing every way ``instance`` breaks ``schema``.
+
+    ``label(instance, index)`` names the item at a top-level list index (a
+    claim by its id) in the message.
+    """
+    errors = list(validator(schema).iter_errors(instance))
+    if errors:
+        lines = []
+        for err in errors:
+            where = _where(err.path, instance, label)
+            lines.append(f"{_name(path)}: {where + ': ' if where else ''}{describe(err)}")
+        raise error("\n".join(lines))

@@ -1,0 +1,66 @@
+"""Read what the notebooks show of the notes registry (shared by the tests).
+
+Only stored outputs count: a claim is *shown* when a notebook's committed
+outputs hold its compare line (``<id>: notes ...``, printed by
+``notes.compare``) or its erratum box (``notes.erratum``, whose text/plain
+starts ``<id>: erratum box``). labs/ is generated from solutions/, so the
+solutions stand for the labs.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOK_DIRS = ("chapters", "solutions")
+COMPARED = re.compile(r"^(\S+): notes ", re.MULTILINE)
+BOXED = re.compile(r"^(\S+): erratum box ", re.MULTILINE)
+
+
+def source_text(cell: dict) -> str:
+    src = cell.get("source", "")
+    return "".join(src) if isinstance(src, list) else src
+
+
+def output_text(output: dict, mime: str = "text/plain") -> str:
+    if output.get("output_type") == "stream":
+        text = output.get("text", "") if mime == "text/plain" else ""
+    else:
+        text = output.get("data", {}).get(mime, "")
+    return "".join(text) if isinstance(text, list) else text
+
+
+def notebook(path: Path) -> dict:
+    return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+def notebooks(*dirs: str) -> list[Path]:
+    return sorted(p for d in (dirs or NOTEBOOK_DIRS) for p in (ROOT / d).glob("*.ipynb"))
+
+
+def shown_ids(path: Path, pattern: re.Pattern) -> set[str]:
+    """Claim ids whose line ``pattern`` finds in the stored outputs of a notebook."""
+    ids: set[str] = set()
+    for cell in notebook(path).get("cells", []):
+        for output in cell.get("outputs", []):
+            ids |= set(pattern.findall(output_text(output)))
+    return ids
+
+
+def where(pattern: re.Pattern) -> dict[str, set[str]]:
+    """claim id -> the notebooks (relative paths) whose stored outputs show it."""
+    out: dict[str, set[str]] = {}
+    for path in notebooks():
+        for cid in shown_ids(path, pattern):
+            out.setdefault(cid, set()).add(path.relative_to(ROOT).as_posix())
+    return out
+
+
+def section_notebook(section: str) -> str:
+    """The notebook (relative path) that a claim's section names; labs/ -> solutions/."""
+    path = section.partition("#")[0]
+    if path.startswith("labs/"):
+        path = "solutions/" + path[len("labs/"):]
+    return f"{path}.ipynb"
