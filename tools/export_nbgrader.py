@@ -57,7 +57,8 @@ NOT_GRADED_TAG = "not-graded"
 CHECK_CALL = re.compile(r"^(?P<indent>\s*)(?P<name>[A-Za-z_]\w*)\.check\((?P<arg>.*)\)\s*(#.*)?$")
 SOLUTION_CALL = re.compile(r"^(?P<indent>[ \t]*)(?P<call>[A-Za-z_]\w*\.solution\(\))[ \t]*$",
                            re.MULTILINE)
-LAB_IMPORT = re.compile(r"from\s+dlbook\.labs(?:\.(?P<mod>lab\d+))?\s+import\s+(?P<names>[\w ,()]+)")
+LAB_IMPORT = re.compile(
+    r"from\s+dlbook\.labs(?:\.(?P<mod>lab\d+))?\s+import\s+(?P<names>[\w ,()]+)")
 
 
 class ExportError(ValueError):
