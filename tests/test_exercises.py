@@ -743,3 +743,13 @@ def test_variant_and_builder_source():
         variant(small_mlp, 1, pool_size=2)()
     with pytest.raises(TypeError, match="Sequential"):
         variant(lambda: _functional_mlp(keras.layers), 1, units=2)()
+
+
+def test_code_solutions_are_written_once():
+    with pytest.raises(TypeError, match="builder's code"):
+        ModelExercise("qm", "mlp", reference=small_mlp, solution="model = ...")
+    with pytest.raises(TypeError, match="reference's code"):
+        FunctionExercise("qf", "conv", [Case((1, 1, 0, 1), 1)], reference=conv_size,
+                         solution="def conv_size(): ...")
+    q = FunctionExercise("qf", "conv", [Case((1, 1, 0, 1), 1)], reference=conv_size)
+    assert q.solution_text().startswith("def conv_size(n, f, p, s):\n    return")

@@ -57,6 +57,9 @@ class FunctionExercise(Exercise):
     def __init__(self, name: str, title: str, cases: Sequence[Case], *,
                  reference: Callable, func_name: str | None = None,
                  correct_message: str = "", **kwargs):
+        if "solution" in kwargs:
+            raise TypeError(f"{name}: a function exercise's solution is its reference's "
+                            "code; do not pass solution=")
         super().__init__(name, title, reference=reference, **kwargs)
         self.cases = list(cases)
         self.func_name = func_name or reference.__name__
@@ -67,7 +70,7 @@ class FunctionExercise(Exercise):
         return self._answer_name or self.func_name
 
     def solution_text(self) -> str:
-        return super().solution_text() or source_of(self.reference)
+        return source_of(self.reference)
 
     def blank_message(self) -> str:
         return f"write the body of {self.func_name}, then run this cell again."

@@ -3,10 +3,9 @@
 Both models, the student's and the reference, are read as the sequence of
 their *computing* layers:
 
-* ``InputLayer`` is left out; a model inside a model (a Sequential encoder
-  inside an autoencoder) is opened up; Sequential, functional
-  (``keras.Model(inputs, outputs)``) and subclassed-free nested models all
-  read the same way;
+* ``InputLayer`` is left out and a model inside a model (a Sequential
+  encoder inside an autoencoder) is opened up, so Sequential, functional
+  (``keras.Model(inputs, outputs)``) and nested models all read the same way;
 * an ``Activation`` layer (or a default ``ReLU`` / ``Softmax`` layer) after
   a layer whose own activation is linear folds into it:
   ``Dense(4)`` + ``Activation("relu")`` is ``Dense(4, activation="relu")``;
@@ -94,8 +93,8 @@ def _standalone_activation(layer) -> str | None:
 
     if isinstance(layer, layers.Activation):
         return activation_name(layer.activation)
-    if type(layer) is layers.ReLU and (layer.max_value, layer.negative_slope,
-                                       layer.threshold) in ((None, 0.0, 0.0),):
+    if type(layer) is layers.ReLU and layer.max_value is None and not layer.negative_slope \
+            and not layer.threshold:
         return "relu"
     if type(layer) is layers.Softmax and layer.axis in (-1, [-1], (-1,)):
         return "softmax"
@@ -268,6 +267,9 @@ class ModelExercise(Exercise):
     def __init__(self, name: str, title: str, *, reference: Callable[[], Any],
                  check_params: bool = True, ignore: Sequence[str] = (),
                  correct_message: str = "", **kwargs):
+        if "solution" in kwargs:
+            raise TypeError(f"{name}: a model exercise's solution is its builder's code; "
+                            "do not pass solution=")
         kwargs.setdefault("answer_name", "model")
         super().__init__(name, title, reference=reference, **kwargs)
         self.check_params = check_params
@@ -275,7 +277,7 @@ class ModelExercise(Exercise):
         self.correct_message = correct_message
 
     def solution_text(self) -> str:
-        return super().solution_text() or builder_source(self.reference, self.answer_name)
+        return builder_source(self.reference, self.answer_name)
 
     def solution_namespace(self) -> dict:
         """keras and layers (imported by every lab), the builder's arguments, the context."""
