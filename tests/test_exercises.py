@@ -510,9 +510,9 @@ def test_result_object():
 
 
 def test_result_ending_a_cell_is_not_shown_twice():
-    from IPython.core.interactiveshell import InteractiveShell
+    from IPython.core.formatters import DisplayFormatter
 
-    formatter = InteractiveShell.instance().display_formatter
+    formatter = DisplayFormatter()  # what IPython uses for the value that ends a cell
     data, _ = formatter.format(ex.Result(ex.CORRECT, "fine.", "q1"))
     assert data == {}  # check() showed it already
     data, _ = formatter.format(ex.Mismatch("value", 1, 2, "one"))  # a plain object is shown
@@ -753,3 +753,24 @@ def test_code_solutions_are_written_once():
                          solution="def conv_size(): ...")
     q = FunctionExercise("qf", "conv", [Case((1, 1, 0, 1), 1)], reference=conv_size)
     assert q.solution_text().startswith("def conv_size(n, f, p, s):\n    return")
+
+
+@pytest.mark.parametrize("build, kind, where", [
+    (lambda L: _mlp(L.Dense(8, activation="relu"), L.Dense(3, activation="softmax")), None, None),
+    (lambda L: _mlp(L.Dense(8, activation="relu"), L.Dense(3, activation="softmax"),
+                    shape=(5,)), "input_shape", None),
+    (lambda L: _mlp(L.Dense(8, activation="relu")), "layer_count", None),
+    (lambda L: _mlp(L.Dropout(0.1), L.Dense(3, activation="softmax")), "layer_type", (1,)),
+    (lambda L: _mlp(L.Dense(8, activation="tanh"), L.Dense(3, activation="softmax")),
+     "setting", (1, "activation")),
+])
+def test_compare_models_returns_structured_mismatches(build, kind, where):
+    import keras
+
+    from dlbook.exercises.model import compare_models, signature
+
+    m = compare_models(signature(build(keras.layers)), signature(small_mlp()))
+    if kind is None:
+        assert m is None
+    else:
+        assert (m.kind, m.where) == (kind, where) and m.text

@@ -38,6 +38,13 @@ KINDS = {
     "dtype": "an array has the wrong dtype",
     "nan": "the answer holds NaN where the expected value does not",
     "value": "the right kind and shape of value, but other numbers",
+    # models (dlbook.exercises.model.compare_models)
+    "input_shape": "a model takes inputs of another shape",
+    "layer_count": "a model has another number of computing layers",
+    "layer_type": "a computing layer is of another type",
+    "setting": "a layer's setting (units, activation, kernel size...) differs",
+    "output_shape": "a model's output has another shape",
+    "params": "a model has another number of parameters",
 }
 
 

@@ -31,7 +31,7 @@ import textwrap
 import warnings
 from typing import Any, Callable, Sequence
 
-from dlbook.exercises.compare import fmt, type_name
+from dlbook.exercises.compare import Mismatch, fmt, type_name
 from dlbook.exercises.core import Exercise, Incorrect
 
 #: Config keys that never change what a layer computes.
@@ -253,6 +253,51 @@ def variant(builder: Callable, layer: int | None = None, *, drop: Sequence[int] 
     return build
 
 
+def _setting_message(layer_type: str, i: int, key: str, have: Any, want: Any) -> str:
+    have_text = "no such setting" if have is _MISSING else fmt(have)
+    if key in ("units", "filters") and isinstance(have, int):
+        noun = key[:-1] if have == 1 else key
+        return f"{layer_type} layer {i} has {have} {noun}; the exercise asks for {fmt(want)}."
+    word = KEY_WORDS.get(key, key.replace("_", " "))
+    return f"{layer_type} layer {i} has {word} {have_text}; the exercise asks for {fmt(want)}."
+
+
+def compare_models(got: Signature, ref: Signature, *, ignore=frozenset(),
+                   check_params: bool = True) -> Mismatch | None:
+    """None when two models compute the same thing; otherwise the first difference.
+
+    The :class:`Mismatch` kinds are "input_shape", "layer_count", "layer_type",
+    "setting" (``where`` is (layer number, key)), "output_shape" and "params".
+    """
+    if got.input_shape != ref.input_shape:
+        return Mismatch("input_shape", got.input_shape, ref.input_shape,
+                        f"your model takes inputs of shape {fmt(got.input_shape)}, but the "
+                        f"data has shape {fmt(ref.input_shape)}: check keras.Input.")
+    if len(got.specs) != len(ref.specs):
+        return Mismatch("layer_count", got.names, ref.names,
+                        f"your model has {_layers(len(got.specs))} ({got.names}), but the "
+                        f"exercise asks for {len(ref.specs)} ({ref.names}).")
+    for i, (g, r) in enumerate(zip(got.specs, ref.specs), start=1):
+        if g.type != r.type:
+            return Mismatch("layer_type", g.type, r.type,
+                            f"layer {i} is a {g.type} layer; the exercise asks for {r.type} "
+                            f"(the layers should be {ref.names}).", (i,))
+        for key, want in r.config.items():
+            have = g.get(key)
+            if key not in ignore and have != want:
+                return Mismatch("setting", have, want,
+                                _setting_message(r.type, i, key, have, want), (i, key))
+    if got.output_shape != ref.output_shape:
+        return Mismatch("output_shape", got.output_shape, ref.output_shape,
+                        f"your output has shape {fmt(got.output_shape)} but the model "
+                        f"should give {fmt(ref.output_shape)}.")
+    if check_params and got.params != ref.params:
+        return Mismatch("params", got.params, ref.params,
+                        f"your model has {got.params:,} parameters; the reference has "
+                        f"{ref.params:,}.")
+    return None
+
+
 class ModelExercise(Exercise):
     """A Keras model, compared with the model ``reference()`` builds.
 
@@ -315,37 +360,10 @@ class ModelExercise(Exercise):
             raise Incorrect("your model is not built yet, so it has no shapes: start it "
                             "with keras.Input(shape=...).") from None
         ref = self.expected
-        if got.input_shape != ref.input_shape:
-            raise Incorrect(f"your model takes inputs of shape {fmt(got.input_shape)}, but the "
-                            f"data has shape {fmt(ref.input_shape)}: check keras.Input.")
-        if len(got.specs) != len(ref.specs):
-            raise Incorrect(f"your model has {_layers(len(got.specs))} ({got.names}), but the "
-                            f"exercise asks for {len(ref.specs)} ({ref.names}).")
-        for i, (g, r) in enumerate(zip(got.specs, ref.specs), start=1):
-            if g.type != r.type:
-                raise Incorrect(f"layer {i} is a {g.type} layer; the exercise asks for {r.type} "
-                                f"(the layers should be {ref.names}).")
-            for key, want in r.config.items():
-                have = g.get(key)
-                if key not in self.ignore and have != want:
-                    raise Incorrect(self._setting_message(r.type, i, key, have, want))
-        if got.output_shape != ref.output_shape:
-            raise Incorrect(f"your output has shape {fmt(got.output_shape)} but the model "
-                            f"should give {fmt(ref.output_shape)}.")
-        if self.check_params and got.params != ref.params:
-            raise Incorrect(f"your model has {got.params:,} parameters; the reference has "
-                            f"{ref.params:,}.")
+        mismatch = compare_models(got, ref, ignore=self.ignore, check_params=self.check_params)
+        if mismatch is not None:
+            raise Incorrect(mismatch.text)
         return self.correct_message or (
             f"{_layers(len(ref.specs))} ({ref.names}), output shape {fmt(ref.output_shape)}, "
             f"{ref.params:,} parameters."
         )
-
-    @staticmethod
-    def _setting_message(layer_type: str, i: int, key: str, have: Any, want: Any) -> str:
-        have_text = "no such setting" if have is _MISSING else fmt(have)
-        if key in ("units", "filters") and isinstance(have, int):
-            noun = key[:-1] if have == 1 else key
-            return (f"{layer_type} layer {i} has {have} {noun}; the exercise asks for "
-                    f"{fmt(want)}.")
-        word = KEY_WORDS.get(key, key.replace("_", " "))
-        return f"{layer_type} layer {i} has {word} {have_text}; the exercise asks for {fmt(want)}."
