@@ -18,8 +18,10 @@ The package
 ``core``      :class:`Exercise`, :class:`Result`, :class:`Wrong`, :class:`Right`,
               :func:`show`, and the exceptions a grader raises;
 ``compare``   comparisons that return a structured :class:`~compare.Mismatch`
-              (its ``kind``: "shape", "value", "nan", "type", "none"...), so
-              that feedback is chosen from the kind, never from the words;
+              (its ``kind``: "shape", "value", "nan", "type", "none"...; the
+              list is ``MISMATCH_KINDS``), so that feedback is chosen from the
+              kind, never from the words (``model.compare_models`` does the
+              same for two models: "layer_count", "setting"...);
 ``value``, ``function``, ``model``, ``written``: one module per kind.
 
 Kinds of exercise

@@ -16,7 +16,7 @@ import traceback
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
-from dlbook.exercises.compare import sentence, type_name
+from dlbook.exercises.compare import sentence
 
 CORRECT = "correct"
 INCORRECT = "incorrect"
