@@ -1,37 +1,39 @@
 """The exercise checkers: every lab exercise self-tested, and the framework itself.
 
 Part 1 runs over every exercise of every ``dlbook/labs/labNN.py`` module:
-the reference passes, each recorded wrong answer fails with its message, the
-blank stub reads "Not attempted", and a student function that raises is
-reported in one line without a traceback.
+``q.self_test()`` (the reference passes, each recorded wrong answer fails
+with its message, each recorded correct alternative passes, the blank stub
+reads "Not attempted", a raising student function is reported in one line),
+the one-line display, the displayed solution run in a fresh namespace and
+found in the solution notebook, the hints and the prompt.
 
 Part 2 tests the framework with bad input: wrong types and shapes, None,
-NaN, booleans, strings, models with the wrong layers, and the display.
+NaN, booleans, strings, models of many layer types built in many ways, a
+kind of exercise defined here, and the display.
 """
 
 from __future__ import annotations
 
+import sys
+
+import nbformat
 import numpy as np
 import pytest
 
 from dlbook import exercises as ex
-from dlbook.exercises import Case, FunctionExercise, ModelExercise, ValueExercise
-from dlbook.exercises import WrittenExercise
+from dlbook.exercises import Case, FunctionExercise, ModelExercise, Right, ValueExercise
+from dlbook.exercises import Wrong, WrittenExercise, compare, variant
 from dlbook.labs import lab_modules
 from tools import book
 
 MODULES = lab_modules()
 ALL = [(m, q) for m in MODULES for q in m.EXERCISES]
+GRADED = [item for item in ALL if item[1].kind != "written"]
 
 
 def ids(item):
     module, q = item
     return f"{module.__name__.rsplit('.', 1)[-1]}.{q.name}"
-
-
-def answer_of(q, answer):
-    """Model exercises record builders; everything else the answer itself."""
-    return answer() if isinstance(q, ModelExercise) else answer
 
 
 def one_line_output(capsys) -> str:
@@ -46,7 +48,7 @@ def one_line_output(capsys) -> str:
 
 def test_labs_found():
     assert MODULES, "no dlbook/labs/labNN.py modules found"
-    assert ALL, "the lab modules define no exercises"
+    assert GRADED, "the lab modules define no automatically checked exercises"
 
 
 @pytest.mark.parametrize("module", MODULES, ids=lambda m: m.__name__)
@@ -58,102 +60,188 @@ def test_lab_module_layout(module):
         assert getattr(module, q.name, None) is q, (
             f"{module.__name__}: exercise {q.name!r} must be bound to a variable of that name"
         )
+        assert q.prompt.strip(), f"{module.__name__}.{q.name}: give it a prompt"
     assert (book.ROOT / "solutions" / module.NOTEBOOK).exists(), (
         f"{module.__name__}.NOTEBOOK = {module.NOTEBOOK!r} is not in solutions/"
     )
 
 
 @pytest.mark.parametrize("item", ALL, ids=ids)
-def test_reference_passes(item, capsys):
+def test_self_test(item):
     _, q = item
-    result = q.check(answer_of(q, q.reference))
-    line = one_line_output(capsys) if q.kind != "written" else capsys.readouterr().out
-    if q.kind == "written":
-        assert result.status == ex.UNCHECKED and "No automatic check" in line
-        assert q.model_answer.strip()
-    else:
-        assert result.correct, f"{q.name}: the reference fails: {result.text}"
-        assert bool(result) is True
-        assert line.startswith("Correct: ")
-        q.assert_check(answer_of(q, q.reference))  # does not raise
+    assert q.self_test() == []
 
 
-@pytest.mark.parametrize("item", ALL, ids=ids)
-def test_wrong_answers_fail_with_their_message(item, capsys):
+@pytest.mark.parametrize("item", GRADED, ids=ids)
+def test_every_exercise_records_a_correct_alternative(item):
     _, q = item
-    if q.kind == "written":
-        pytest.skip("a written answer has no automatic check")
-    assert len(q.wrong_answers) >= 2, f"{q.name}: record at least two wrong answers"
-    for wrong in q.wrong_answers:
-        result = q.check(answer_of(q, wrong.answer))
-        line = one_line_output(capsys)
-        assert result.status == ex.INCORRECT, f"{q.name}: wrong answer accepted: {result.text}"
-        assert not result
-        assert line.startswith("Incorrect: ")
-        assert wrong.message in result.message, (
-            f"{q.name}: expected {wrong.message!r} in the feedback, got {result.message!r}"
-        )
-        with pytest.raises(AssertionError, match="Incorrect"):
-            q.assert_check(answer_of(q, wrong.answer))
-        capsys.readouterr()
+    assert q.right_answers, f"{q.name}: record at least one Right(answer, why)"
 
 
-@pytest.mark.parametrize("item", ALL, ids=ids)
-def test_blank_reads_not_attempted(item, capsys):
+@pytest.mark.parametrize("item", GRADED, ids=ids)
+def test_check_shows_one_line_and_assert_check_agrees(item, capsys):
     _, q = item
-    result = q.check(q.blank)
-    line = one_line_output(capsys)
-    assert result.status == ex.BLANK and not result
-    assert line.startswith("Not attempted: ")
-    if q.kind != "written":
-        with pytest.raises(AssertionError, match="Not attempted"):
-            q.assert_check(q.blank)
+    assert q.check(q.recorded(q.reference_answer())).correct
+    assert one_line_output(capsys).startswith("Correct: ")
+    q.assert_check(q.recorded(q.reference_answer()))  # does not raise
     capsys.readouterr()
-    # the cells after an unanswered exercise get the reference, with a note
+    wrong = q.wrong_answers[0]
+    assert not q.check(q.recorded(wrong.answer))
+    assert one_line_output(capsys).startswith("Incorrect: ")
+    with pytest.raises(AssertionError, match="Incorrect"):
+        q.assert_check(q.recorded(wrong.answer))
+    capsys.readouterr()
+    q.check(q.blank)
+    line = one_line_output(capsys)
+    assert line.startswith("Not attempted: ") and q.prompt in line  # the task, repeated
+    with pytest.raises(AssertionError, match="Not attempted"):
+        q.assert_check(q.blank)
+
+
+@pytest.mark.parametrize("item", ALL, ids=ids)
+def test_blank_falls_back_to_the_reference(item, capsys):
+    _, q = item
     fallback = q.answer_or_reference(q.blank)
     assert "is not answered yet" in capsys.readouterr().out
-    if q.kind == "model":
-        assert q.evaluate(fallback).correct
-    else:
-        assert fallback is q.reference
+    assert q.evaluate(fallback).status in (ex.CORRECT, ex.UNCHECKED)
 
 
-@pytest.mark.parametrize("item", ALL, ids=ids)
-def test_raising_student_function_reported_in_one_line(item, capsys):
+FUNCTIONS = [i for i in GRADED if i[1].kind == "function"]
+
+
+@pytest.mark.parametrize("item", FUNCTIONS, ids=ids)
+@pytest.mark.parametrize("error, name", [
+    (ZeroDivisionError("division by zero"), "ZeroDivisionError: division by zero"),
+    (SystemExit(), "SystemExit"),
+    (SystemExit(3), "SystemExit: 3"),
+    (KeyboardInterrupt(), "KeyboardInterrupt"),
+])
+def test_raising_student_function_reported_in_one_line(item, error, name, capsys):
     _, q = item
-    if q.kind != "function":
-        pytest.skip("only function exercises run student code")
 
     def student(*args, **kwargs):
-        total = 0
-        return sum(args) / total
+        raise error
 
-    result = q.check(student)
+    result = q.check(student)  # nothing escapes the checker
     line = one_line_output(capsys)
     assert result.status == ex.INCORRECT
     assert "Traceback" not in line
-    assert "Your function raised ZeroDivisionError: " in line
-    assert "return sum(args) / total" in line  # the student's own line
+    assert f"Your function raised {name} (test_exercises.py, line" in line
+    assert "raise error" in line  # the student's own line
+
+
+@pytest.mark.parametrize("item", FUNCTIONS, ids=ids)
+def test_student_calling_sys_exit_is_reported(item, capsys):
+    _, q = item
+
+    def student(*args, **kwargs):
+        sys.exit()
+
+    assert q.check(student).status == ex.INCORRECT
+    assert "Your function raised SystemExit" in one_line_output(capsys)
+
+
+@pytest.mark.parametrize("item", GRADED, ids=ids)
+def test_solution_text_runs_and_passes(item):
+    """The code solution() shows, run with only the names the notebook provides."""
+    _, q = item
+    namespace = q.solution_namespace()
+    exec(compile(q.solution_text(), f"<{q.name} solution>", "exec"), namespace)
+    assert q.answer_name in namespace, f"{q.name}: the solution does not assign {q.answer_name}"
+    result = q.evaluate(namespace[q.answer_name])
+    assert result.correct, f"{q.name}: the displayed solution fails: {result.text}"
+
+
+@pytest.mark.parametrize("item", GRADED, ids=ids)
+def test_solution_text_is_the_notebooks(item):
+    """Every line solution() shows is in the solution notebook: one source, not two."""
+    module, q = item
+    nb = nbformat.read(book.ROOT / "solutions" / module.NOTEBOOK, as_version=4)
+    lines = {line.strip() for c in nb.cells if c.cell_type == "code"
+             for line in c.source.split("\n")}
+    missing = [line for line in q.solution_text().split("\n")
+               if line.strip() and line.replace("  # SOLUTION", "").strip() not in
+               {s.replace("  # SOLUTION", "") for s in lines}]
+    assert not missing, f"{q.name}: solution lines not in {module.NOTEBOOK}: {missing}"
+
+
+@pytest.mark.parametrize("item", [i for i in GRADED if i[1].kind == "model"], ids=ids)
+def test_model_hints_do_not_repeat_the_solution(item):
+    _, q = item
+    code = [line.strip().rstrip(",") for line in q.solution_text().split("\n")]
+    for hint in q.hints:
+        copied = [line for line in code if len(line) > 12 and line in hint]
+        assert len(copied) < 2, f"{q.name}: a hint copies the solution: {copied}"
 
 
 @pytest.mark.parametrize("item", ALL, ids=ids)
-def test_hints_and_solution(item, capsys):
+def test_hints_solution_and_show(item, capsys):
     _, q = item
     assert q.hints, f"{q.name}: give at least one hint"
     q.hint()
     assert capsys.readouterr().out.startswith(f"Hint: (1 of {len(q.hints)})")
     q.hint(len(q.hints) + 1)
-    assert "only" in capsys.readouterr().out
+    assert f"{q.name} has only" in capsys.readouterr().out
     q.solution()
     shown = capsys.readouterr().out
-    assert shown.startswith(("Solution:", "Model answer:")) and len(shown) > 20
+    assert shown.startswith(("Solution:", "Model answer:"))
+    assert q.solution_text() in shown
+    q.show()
+    assert capsys.readouterr().out == f"Exercise: {q.name}, {q.title}. {q.prompt}\n"
 
 
-# ---- part 2: the framework with bad input ---------------------------------------
+# ---- part 2: a kind of exercise defined outside the package ----------------------
+
+class SetExercise(ex.Exercise):
+    """Items in any order (a kind the package does not have)."""
+
+    kind = "set"
+
+    def grade(self, answer):
+        if not isinstance(answer, (set, list, tuple)):
+            raise ex.Incorrect(f"give a collection of items, not {answer!r}.")
+        missing = set(self.reference) - set(answer)
+        extra = set(answer) - set(self.reference)
+        if missing:
+            raise ex.Incorrect(f"{sorted(missing)} missing.")
+        if extra:
+            raise ex.Incorrect(f"{sorted(extra)} should not be there.")
+        return "all the items are there."
+
+
+def test_a_custom_kind_self_tests_and_displays(capsys):
+    q = SetExercise("qx", "primes below 10", prompt="The primes below 10.",
+                    hints=["2 is one."], solution="primes = {2, 3, 5, 7}",
+                    reference={2, 3, 5, 7},
+                    wrong_answers=[Wrong({2, 3, 5}, "[7] missing"),
+                                   Wrong({1, 2, 3, 5, 7}, "[1] should not")],
+                    right_answers=[Right([7, 5, 3, 2], "a list, in another order")])
+    assert q.self_test() == []
+    assert q.check(...).status == ex.BLANK
+    assert capsys.readouterr().out.startswith("Not attempted: replace the ...")
+    assert q.check(5).status == ex.INCORRECT
+    assert "give a collection" in capsys.readouterr().out
+    # a custom kind whose own data is wrong is caught by its self-test
+    broken = SetExercise("qy", "t", reference={1}, wrong_answers=[Wrong({1}, "x")],
+                         right_answers=[Right({2}, "not equivalent")])
+    problems = " ".join(broken.self_test())
+    assert "at least two wrong answers" in problems
+    assert "wrong answer 'x'" in problems and "not equivalent" in problems
+
+
+def test_a_kind_without_grade_is_reported_not_raised():
+    class NoGrade(ex.Exercise):
+        kind = "nothing"
+
+    r = NoGrade("qn", "t").evaluate(1)
+    assert r.status == ex.INCORRECT and "must implement grade" in r.message
+
+
+# ---- part 2: values -----------------------------------------------------------------
 
 @pytest.fixture
 def scalar():
-    return ValueExercise("qs", "scalar", 0.5, atol=1e-6,
+    return ValueExercise("qs", "scalar", 0.5, atol=1e-6, prompt="A half.",
                          mistakes=[(0.25, "that is half the answer")])
 
 
@@ -162,9 +250,12 @@ def scalar():
     (np.float32(0.5), ex.CORRECT, "right"),
     (np.array(0.5), ex.CORRECT, "right"),
     (np.array([0.5]), ex.CORRECT, "right"),  # a one-element array is a number
+    ([0.5], ex.CORRECT, "right"),
+    (np.array([[0.5]]), ex.CORRECT, "right"),
     (0.25, ex.INCORRECT, "that is half the answer"),
     (0.6, ex.INCORRECT, "not the expected value"),
-    (..., ex.BLANK, "replace the ..."),
+    (..., ex.BLANK, "replace the ... with your answer, then run this cell again. "
+                    "The task: A half."),
     (None, ex.INCORRECT, "is None"),
     ("0.5", ex.INCORRECT, "remove the quotes"),
     (float("nan"), ex.INCORRECT, "NaN"),
@@ -192,6 +283,7 @@ def test_value_tolerance_is_respected():
     ((18, 18), ex.CORRECT, "right"),
     ([18, 18], ex.CORRECT, "right"),
     (np.array([18, 18]), ex.CORRECT, "right"),
+    (np.array([[18], [18]]), ex.CORRECT, "right"),
     ((21, 21), ex.INCORRECT, "expected value is (18, 18)"),
     ((18,), ex.INCORRECT, "1 entry"),
     ((18, 18, 1), ex.INCORRECT, "3 entries"),
@@ -231,11 +323,72 @@ def test_value_array_bad_input(answer, words):
     assert words in result.message
 
 
+@pytest.mark.parametrize("answer", [
+    np.arange(6.0).reshape(6, 1), list(range(6)), tuple(range(6)), np.arange(6),
+    np.arange(6.0).reshape(6, 1, 1),
+])
+def test_value_array_accepts_trailing_axis_and_any_sequence(answer):
+    assert ValueExercise("q", "six", np.arange(6.0)).evaluate(answer).correct
+    column = ValueExercise("q", "column", np.arange(6.0).reshape(6, 1))
+    assert column.evaluate(answer).correct
+
+
+def test_value_exact_shape_is_said_in_prompt_and_feedback():
+    q = ValueExercise("q", "six", np.arange(6.0), exact_shape=True, prompt="Six numbers.")
+    assert q.prompt == "Six numbers. The answer must have shape (6,) exactly."
+    assert q.evaluate(np.arange(6.0)).correct and q.evaluate(list(range(6))).correct
+    r = q.evaluate(np.arange(6.0).reshape(6, 1))
+    assert not r and "this exercise asks for exactly that shape" in r.message
+    assert "(1, 6)" in ValueExercise("q", "t", np.arange(6.0)).evaluate(
+        np.arange(6.0).reshape(1, 6)).message  # only trailing axes are let through
+
+
 def test_value_array_dtype():
     q = ValueExercise("q", "int array", np.array([1, 2]), dtype="int")
     assert q.evaluate(np.array([1, 2])).correct
     assert "integers are expected" in q.evaluate(np.array([1.0, 2.0])).message
 
+
+@pytest.mark.parametrize("got, expected, kind, where", [
+    (None, 1.0, "none", None),
+    ("1", 1.0, "text", None),
+    (True, 1.0, "bool", None),
+    ([1, 2], 1.0, "type", None),
+    ((1,), (1, 2), "length", None),
+    ((None, 2), (1, 2), "entry", (0,)),
+    ([[1, 2]], np.ones((2, 2)), "shape", None),
+    (np.array([1.0, 2.0]), np.array([1, 2]), None, None),
+    (np.array([1.0, np.nan]), np.array([1.0, 2.0]), "nan", None),
+    (np.array([1.0, 3.0]), np.array([1.0, 2.0]), "value", (1,)),
+    ([[1], [2, 3]], np.ones(2), "unreadable", None),
+])
+def test_compare_returns_structured_mismatches(got, expected, kind, where):
+    m = compare(got, expected)
+    if kind is None:
+        assert m is None
+        return
+    assert isinstance(m, ex.Mismatch) and m.kind == kind and m.where == where
+    assert kind in ex.MISMATCH_KINDS and str(m) == m.text and m.text
+    with pytest.raises(ValueError, match="unknown mismatch kind"):
+        ex.Mismatch("wrongish", 1, 2, "text")
+
+
+def test_value_accepts_backend_tensors():
+    import keras
+
+    assert ValueExercise("q", "t", 0.5).evaluate(keras.ops.convert_to_tensor(0.5)).correct
+    q = ValueExercise("q", "t", np.array([1.0, 2.0]))
+    assert q.evaluate(keras.ops.convert_to_tensor([1.0, 2.0])).correct
+    assert "shape (3,)" in q.evaluate(keras.ops.convert_to_tensor([1.0, 2.0, 3.0])).message
+
+
+def test_value_answer_name_and_namespace():
+    q = ValueExercise("q", "t", 1.0, solution="a = 0\nb = a + 1",
+                      solution_context={"np": np})
+    assert q.answer_name == "b" and q.solution_namespace() == {"np": np}
+
+
+# ---- part 2: functions ---------------------------------------------------------------
 
 def conv_size(n, f, p, s):
     return (n - f + 2 * p) // s + 1
@@ -260,7 +413,8 @@ def _helper(x):
     (lambda n, f, p, s: (n - f + 2 * p) / s + 1, ex.INCORRECT, "should be 7; got 7.5: use //"),
     (lambda n, f, p, s: 17, ex.INCORRECT, "should return 18; you returned 17."),
     (lambda n, f, p, s: "18", ex.INCORRECT, "remove the quotes"),
-    (lambda n, f, p, s: [18], ex.INCORRECT, "should return 18; you returned [18]"),
+    (lambda n, f, p, s: [18, 18], ex.INCORRECT, "should return 18; you returned [18, 18] "
+                                                "(the result is [18, 18] (list), but a single"),
     (lambda n, f, p, s: None, ex.BLANK, "returned None"),
     (lambda n, f, p, s: ..., ex.BLANK, "write the body of conv_size"),
     (FunctionExercise.blank, ex.BLANK, "write the body"),
@@ -299,7 +453,7 @@ def test_function_nan_and_bool_results():
                          func_name="sigmoid",
                          cases=[Case((0.0,), 0.5, message="sigmoid(0) should be 0.5; you "
                                      "returned {got}: did you forget the minus sign?")])
-    assert "NaN" in q.evaluate(lambda z: float("nan")).message
+    assert "sigmoid(0.0) returned NaN" in q.evaluate(lambda z: float("nan")).message
     assert "sigmoid(0.0) should return 0.5; you returned True" in q.evaluate(lambda z: True).message
     r = q.evaluate(lambda z: 0.0)
     assert r.message == "sigmoid(0) should be 0.5; you returned 0.0: did you forget the minus sign?"
@@ -345,20 +499,33 @@ def test_written_exercise(capsys):
     q.assert_check("anything")  # graded by hand: only a blank fails
     with pytest.raises(AssertionError):
         q.assert_check(...)
+    with pytest.raises(ValueError, match="model answer"):
+        WrittenExercise("qe", "t", model_answer="  ")
 
 
 def test_result_object():
     r = ex.Result(ex.CORRECT, "fine.", "q1")
     assert bool(r) and r.correct and str(r) == "Correct: fine." and r.label == "Correct"
-    assert r._ipython_display_() is None  # not shown twice when it ends a cell
     assert not ex.Result(ex.INCORRECT, "no.", "q1")
+
+
+def test_result_ending_a_cell_is_not_shown_twice():
+    from IPython.core.formatters import DisplayFormatter
+
+    formatter = DisplayFormatter()  # what IPython uses for the value that ends a cell
+    data, _ = formatter.format(ex.Result(ex.CORRECT, "fine.", "q1"))
+    assert data == {}  # check() showed it already
+    data, _ = formatter.format(ex.Mismatch("value", 1, 2, "one"))  # a plain object is shown
+    assert "text/plain" in data
 
 
 def test_html_and_text_display_in_ipython(monkeypatch):
     shown = []
     import IPython.display
 
-    monkeypatch.setattr(ex, "_in_ipython", lambda: True)
+    from dlbook.exercises import core
+
+    monkeypatch.setattr(core, "_in_ipython", lambda: True)
     monkeypatch.setattr(IPython.display, "display", lambda obj, raw=False: shown.append(obj))
     q = ValueExercise("q", "t", 0.5, mistakes=[(0.25, "<half> & more")])
     q.check(0.25)
@@ -372,14 +539,7 @@ def test_html_and_text_display_in_ipython(monkeypatch):
     assert shown[-1]["text/plain"].startswith("Not attempted: ")
 
 
-def test_exercises_in_requires_a_list():
-    import types
-
-    with pytest.raises(AttributeError):
-        ex.exercises_in(types.ModuleType("empty"))
-
-
-# ---- Keras models ------------------------------------------------------------------
+# ---- part 2: Keras models ---------------------------------------------------------
 
 def small_mlp():
     import keras
@@ -407,6 +567,53 @@ def test_model_exercise_reference(model_q):
     assert r.correct and "2 layers (Dense, Dense)" in r.message and "67 parameters" in r.message
 
 
+def test_reference_model_is_built_once():
+    calls = []
+
+    def counted():
+        calls.append(1)
+        return small_mlp()
+
+    q = ModelExercise("qm", "mlp", reference=counted)
+    for _ in range(3):
+        assert q.evaluate(small_mlp()).correct
+    assert len(calls) == 1
+    q.answer_or_reference(...)  # a fresh model for the student's cells
+    assert len(calls) == 2
+
+
+def _functional_mlp(L):
+    import keras
+
+    inputs = keras.Input(shape=(4,))
+    hidden = L.Activation(keras.activations.relu)(L.Dense(8)(inputs))
+    return keras.Model(inputs, L.Dense(3, activation=keras.activations.softmax)(hidden))
+
+
+def _nested_mlp(L):
+    import keras
+
+    encoder = keras.Sequential([keras.Input(shape=(4,)), L.Dense(8), L.ReLU()])
+    inputs = keras.Input(shape=(4,))
+    return keras.Model(inputs, L.Softmax()(L.Dense(3)(encoder(inputs))))
+
+
+@pytest.mark.parametrize("build", [
+    lambda L: _mlp(L.Dense(8), L.Activation("relu"), L.Dense(3), L.Activation("softmax")),
+    lambda L: _mlp(L.Dense(8, activation=__import__("keras").activations.relu),
+                   L.Dense(3, activation="softmax")),
+    lambda L: _mlp(L.Dense(8), L.ReLU(), L.Dense(3), L.Softmax()),
+    _functional_mlp,
+    _nested_mlp,
+], ids=["activation-layers", "activation-function", "relu-softmax-layers", "functional",
+        "nested"])
+def test_model_exercise_accepts_equivalent_models(model_q, build):
+    import keras
+
+    r = model_q.evaluate(build(keras.layers))
+    assert r.correct, r.text
+
+
 @pytest.mark.parametrize("build, words", [
     (lambda L: _mlp(L.Dense(16, activation="relu"), L.Dense(3, activation="softmax")),
      "Dense layer 1 has 16 units; the exercise asks for 8."),
@@ -414,7 +621,11 @@ def test_model_exercise_reference(model_q):
      "Dense layer 1 has activation 'sigmoid'; the exercise asks for 'relu'."),
     (lambda L: _mlp(L.Dense(8, activation="relu"), L.Dense(3)),
      "activation 'linear'"),
-    (lambda L: _mlp(L.Dense(8, activation="relu")), "has 1 layer, but the exercise asks for 2"),
+    (lambda L: _mlp(L.Dense(8, activation="relu")),
+     "has 1 layer (Dense), but the exercise asks for 2 (Dense, Dense)"),
+    (lambda L: _mlp(L.Dense(8, activation="relu"), L.Activation("relu"),
+                    L.Dense(3, activation="softmax")),
+     "has 3 layers (Dense, Activation, Dense)"),  # a second activation does not fold
     (lambda L: _mlp(L.Dropout(0.5), L.Dense(3, activation="softmax")),
      "layer 1 is a Dropout layer; the exercise asks for Dense"),
     (lambda L: _mlp(L.Dense(8, activation="relu"), L.Dense(3, activation="softmax"), shape=(5,)),
@@ -424,7 +635,10 @@ def test_model_exercise_reference(model_q):
      "not built yet"),
     (lambda L: _mlp(L.Dense(8, activation="relu", use_bias=False), L.Dense(3, activation="softmax")),
      "use_bias False"),
+    (lambda L: _mlp(L.Dense(8, activation=lambda x: x), L.Dense(3, activation="softmax")),
+     "activation '<lambda> (a function of your own)'"),
     (lambda L: small_mlp, "Pass the model object itself"),
+    (lambda L: L.Dense(3), "expected a Keras model"),
     (lambda L: "model", "expected a Keras model"),
     (lambda L: None, "your model is None"),
 ])
@@ -436,13 +650,70 @@ def test_model_exercise_wrong(model_q, build, words):
     assert words in result.message, result.message
 
 
-def test_value_accepts_backend_tensors():
+def _conv_net(L, **conv):
+    return _mlp(L.Conv2D(4, 3, **conv), L.MaxPooling2D(2), L.BatchNormalization(),
+                L.Flatten(), L.Dropout(0.25), L.Dense(2), shape=(8, 8, 1))
+
+
+def _sequence_net(L, rnn="LSTM", **kw):
+    return _mlp(L.Embedding(50, 8), getattr(L, rnn)(6, return_sequences=True, **kw),
+                L.GlobalAveragePooling1D(), L.Dense(1, activation="sigmoid"), shape=(10,))
+
+
+@pytest.mark.parametrize("reference, answer, words", [
+    (_conv_net, lambda L: _conv_net(L, padding="same"),
+     "Conv2D layer 1 has padding 'same'; the exercise asks for 'valid'."),
+    (_conv_net, lambda L: _conv_net(L, strides=2), "Conv2D layer 1 has strides (2, 2)"),
+    (_conv_net, lambda L: _mlp(L.Conv2D(4, 3), L.MaxPooling2D(3), L.BatchNormalization(),
+                               L.Flatten(), L.Dropout(0.25), L.Dense(2), shape=(8, 8, 1)),
+     "MaxPooling2D layer 2 has pool size (3, 3)"),
+    (_conv_net, lambda L: _mlp(L.Conv2D(4, 3), L.MaxPooling2D(2),
+                               L.BatchNormalization(momentum=0.9), L.Flatten(),
+                               L.Dropout(0.25), L.Dense(2), shape=(8, 8, 1)),
+     "BatchNormalization layer 3 has momentum 0.9; the exercise asks for 0.99."),
+    (_conv_net, lambda L: _mlp(L.Conv2D(4, 3), L.MaxPooling2D(2), L.BatchNormalization(),
+                               L.Flatten(), L.Dropout(0.5), L.Dense(2), shape=(8, 8, 1)),
+     "Dropout layer 5 has dropout rate 0.5; the exercise asks for 0.25."),
+    (lambda L: _mlp(L.Embedding(50, 8), L.LSTM(6, return_sequences=True), L.Dense(1),
+                    shape=(10,)),
+     lambda L: _mlp(L.Embedding(50, 8), L.LSTM(6), L.Dense(1), shape=(10,)),
+     "LSTM layer 2 has return_sequences False; the exercise asks for True."),
+    (_sequence_net, lambda L: _mlp(L.Embedding(40, 8), L.LSTM(6, return_sequences=True),
+                                   L.GlobalAveragePooling1D(), L.Dense(1, activation="sigmoid"),
+                                   shape=(10,)),
+     "Embedding layer 1 has vocabulary size (input_dim) 40; the exercise asks for 50."),
+    (lambda L: _sequence_net(L, "GRU"), lambda L: _sequence_net(L, "GRU", dropout=0.2),
+     "GRU layer 2 has input dropout 0.2"),
+    (_sequence_net, lambda L: _sequence_net(L, "GRU"),
+     "layer 2 is a GRU layer; the exercise asks for LSTM"),
+])
+def test_model_keys_come_from_the_reference_config(reference, answer, words):
     import keras
 
-    assert ValueExercise("q", "t", 0.5).evaluate(keras.ops.convert_to_tensor(0.5)).correct
-    q = ValueExercise("q", "t", np.array([1.0, 2.0]))
-    assert q.evaluate(keras.ops.convert_to_tensor([1.0, 2.0])).correct
-    assert "shape (3,)" in q.evaluate(keras.ops.convert_to_tensor([1.0, 2.0, 3.0])).message
+    L = keras.layers
+    q = ModelExercise("q", "t", reference=lambda: reference(L))
+    assert q.evaluate(reference(L)).correct
+    # initializers, names and seeds do not count
+    assert q.evaluate(reference(L)).correct
+    result = q.evaluate(answer(L))
+    assert result.status == ex.INCORRECT, result.text
+    assert words in result.message, result.message
+
+
+def test_model_ignores_non_semantic_settings():
+    import keras
+
+    L = keras.layers
+
+    def ref():
+        return _mlp(L.Dense(8, activation="relu"), L.Dense(3, activation="softmax"))
+
+    other = _mlp(L.Dense(8, activation="relu", kernel_initializer="he_normal", name="hidden",
+                         kernel_regularizer="l2"),
+                 L.Dense(3, activation="softmax", dtype="float64"))
+    assert ModelExercise("q", "t", reference=ref).evaluate(other).correct
+    q = ModelExercise("q", "t", reference=ref, ignore=("activation",))
+    assert q.evaluate(_mlp(L.Dense(8), L.Dense(3, activation="softmax"))).correct
 
 
 def test_model_output_shape_and_params():
@@ -451,9 +722,55 @@ def test_model_output_shape_and_params():
     def conv():
         return _mlp(keras.layers.Conv2D(4, 3), shape=(8, 8, 1))
 
-    q = ModelExercise("qc", "conv", reference=conv, keys=())  # layer settings not compared
+    q = ModelExercise("qc", "conv", reference=conv, ignore=("padding",))
     r = q.evaluate(_mlp(keras.layers.Conv2D(4, 3, padding="same"), shape=(8, 8, 1)))
     assert "your output has shape (None, 8, 8, 4) but the model should give (None, 6, 6, 4)" in r.message
-    r = ModelExercise("qc", "conv", reference=conv, keys=("filters",)).evaluate(
-        _mlp(keras.layers.Conv2D(4, 3, use_bias=False), shape=(8, 8, 1)))
+    q = ModelExercise("qc", "conv", reference=conv, ignore=("use_bias",))
+    r = q.evaluate(_mlp(keras.layers.Conv2D(4, 3, use_bias=False), shape=(8, 8, 1)))
     assert "36 parameters; the reference has 40" in r.message
+
+
+def test_variant_and_builder_source():
+    import keras
+
+    q = ModelExercise("qm", "mlp", reference=small_mlp, answer_name="net")
+    assert q.solution_text().startswith("net = keras.Sequential([\n    keras.Input(shape=(4,)),")
+    assert "import" not in q.solution_text()
+    assert "Dense layer 2 has 5 units" in q.evaluate(variant(small_mlp, 2, units=5)()).message
+    assert "has 1 layer" in q.evaluate(variant(small_mlp, drop=2)()).message
+    assert "(None, 7)" in q.evaluate(variant(small_mlp, input_shape=(7,))()).message
+    with pytest.raises(ValueError, match="has no"):
+        variant(small_mlp, 1, pool_size=2)()
+    with pytest.raises(TypeError, match="Sequential"):
+        variant(lambda: _functional_mlp(keras.layers), 1, units=2)()
+
+
+def test_code_solutions_are_written_once():
+    with pytest.raises(TypeError, match="builder's code"):
+        ModelExercise("qm", "mlp", reference=small_mlp, solution="model = ...")
+    with pytest.raises(TypeError, match="reference's code"):
+        FunctionExercise("qf", "conv", [Case((1, 1, 0, 1), 1)], reference=conv_size,
+                         solution="def conv_size(): ...")
+    q = FunctionExercise("qf", "conv", [Case((1, 1, 0, 1), 1)], reference=conv_size)
+    assert q.solution_text().startswith("def conv_size(n, f, p, s):\n    return")
+
+
+@pytest.mark.parametrize("build, kind, where", [
+    (lambda L: _mlp(L.Dense(8, activation="relu"), L.Dense(3, activation="softmax")), None, None),
+    (lambda L: _mlp(L.Dense(8, activation="relu"), L.Dense(3, activation="softmax"),
+                    shape=(5,)), "input_shape", None),
+    (lambda L: _mlp(L.Dense(8, activation="relu")), "layer_count", None),
+    (lambda L: _mlp(L.Dropout(0.1), L.Dense(3, activation="softmax")), "layer_type", (1,)),
+    (lambda L: _mlp(L.Dense(8, activation="tanh"), L.Dense(3, activation="softmax")),
+     "setting", (1, "activation")),
+])
+def test_compare_models_returns_structured_mismatches(build, kind, where):
+    import keras
+
+    from dlbook.exercises.model import compare_models, signature
+
+    m = compare_models(signature(build(keras.layers)), signature(small_mlp()))
+    if kind is None:
+        assert m is None
+    else:
+        assert (m.kind, m.where) == (kind, where) and m.text

@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import math
 
-from dlbook.exercises import Case, FunctionExercise, ModelExercise, ValueExercise, Wrong
-from dlbook.exercises import WrittenExercise
+import numpy as np
+
+from dlbook.exercises import Case, FunctionExercise, ModelExercise, Right, ValueExercise, Wrong
+from dlbook.exercises import WrittenExercise, variant
 
 NOTEBOOK = "00_getting_started.ipynb"
 
@@ -50,6 +52,11 @@ q1 = ValueExercise(
     wrong_answers=[
         Wrong(1.0, "not the expected value"),
     ],
+    right_answers=[
+        Right(np.array([NET_INPUT]), "a one-element array is a number"),
+        Right(np.float32(NET_INPUT), "float32 rounding is within the tolerance"),
+    ],
+    solution_context=lambda: {"np": np, "x": np.array(X), "w": np.array(W), "b": B},
 )
 
 q2 = ValueExercise(
@@ -70,6 +77,12 @@ q2 = ValueExercise(
          "your value is the sigmoid of x . w without the bias: use y_in, which includes b."),
         (NET_INPUT, "that is the net input itself: apply the sigmoid to it."),
     ],
+    right_answers=[
+        Right(1 / (1 + math.exp(-round(NET_INPUT, 4))), "from y_in rounded to 4 decimals"),
+        Right(math.exp(NET_INPUT) / (math.exp(NET_INPUT) + 1), "e^y / (e^y + 1), the same "
+                                                               "function"),
+    ],
+    solution_context=lambda: {"np": np, "y_in": NET_INPUT},
 )
 
 q3 = ValueExercise(
@@ -89,6 +102,11 @@ q3 = ValueExercise(
         (-BIPOLAR, "the sign is flipped: use exp(-y_in), not exp(+y_in)."),
         (BINARY, "that is the binary sigmoid (q2); the bipolar one is 2 * that - 1."),
     ],
+    right_answers=[
+        Right(2 * BINARY - 1, "2 * (binary sigmoid) - 1, from the answer to q2"),
+        Right(math.tanh(NET_INPUT / 2), "tanh(y_in / 2) is the same function"),
+    ],
+    solution_context=lambda: {"np": np, "y_in": NET_INPUT},
 )
 
 # ---- q4: a written answer -------------------------------------------------------
@@ -154,6 +172,11 @@ q5 = FunctionExercise(
         Wrong(lambda n, f, p, s: (n - f + 2 * p) // s, "forgot the + 1"),
         Wrong(lambda n, f, p, s: (n - f + 2 * p + 1) // s, "divide only"),
     ],
+    right_answers=[
+        Right(lambda n, f, p, s: math.floor((n - f + 2 * p) / s) + 1,
+              "true division, then math.floor"),
+        Right(lambda n, f, p, s: (n + 2 * p - f) // s + 1, "the padded width n + 2p first"),
+    ],
 )
 
 # ---- q6: the same with Keras ----------------------------------------------------------
@@ -171,14 +194,15 @@ def padded_conv_model():
     ])
 
 
-def _builder(*spec):
-    """A builder of a (wrong) model: spec is (layer name, args, kwargs) tuples."""
-    def build():
-        import keras
+def padded_conv_functional():
+    """The same model with the functional API and the sizes written as pairs."""
+    import keras
+    from keras import layers
 
-        stack = [getattr(keras.layers, name)(*args, **kw) for name, args, kw in spec]
-        return keras.Sequential([keras.Input(shape=(16, 16, 1)), *stack])
-    return build
+    inputs = keras.Input(shape=(16, 16, 1))
+    padded = layers.ZeroPadding2D(padding=(2, 2))(inputs)
+    outputs = layers.Conv2D(filters=1, kernel_size=(3, 3), strides=(1, 1))(padded)
+    return keras.Model(inputs, outputs)
 
 
 q6 = ModelExercise(
@@ -187,22 +211,18 @@ q6 = ModelExercise(
     prompt="Build a keras.Sequential model: Input of shape (16, 16, 1), "
            "ZeroPadding2D(2), Conv2D with 1 filter of size 3.",
     hints=[
-        "Two layers after keras.Input: layers.ZeroPadding2D(...) then layers.Conv2D(...).",
-        "keras.Sequential([keras.Input(shape=(16, 16, 1)), layers.ZeroPadding2D(2), "
-        "layers.Conv2D(1, 3)])",
+        "Two layers after keras.Input: one that pads, then one that convolves.",
+        "layers.ZeroPadding2D takes the number of zeros added on each side; "
+        "layers.Conv2D takes the number of filters, then the filter size.",
     ],
-    solution=(
-        "model = keras.Sequential([\n"
-        "    keras.Input(shape=(16, 16, 1)),\n"
-        "    layers.ZeroPadding2D(2),\n"
-        "    layers.Conv2D(1, 3),\n"
-        "])"
-    ),
     wrong_answers=[
-        Wrong(_builder(("Conv2D", (1, 3), {})), "has 1 layer"),
-        Wrong(_builder(("ZeroPadding2D", (1,), {}), ("Conv2D", (1, 3), {})), "padding"),
-        Wrong(_builder(("ZeroPadding2D", (2,), {}), ("Conv2D", (8, 3), {})), "8 filters"),
-        Wrong(_builder(("ZeroPadding2D", (2,), {}), ("Conv2D", (1, 5), {})), "kernel size"),
+        Wrong(variant(padded_conv_model, drop=1), "has 1 layer"),
+        Wrong(variant(padded_conv_model, 1, padding=((1, 1), (1, 1))), "padding"),
+        Wrong(variant(padded_conv_model, 2, filters=8), "8 filters"),
+        Wrong(variant(padded_conv_model, 2, kernel_size=(5, 5)), "kernel size"),
+    ],
+    right_answers=[
+        Right(padded_conv_functional, "the functional API, sizes as pairs"),
     ],
 )
 

@@ -22,8 +22,8 @@ import math
 import numpy as np
 
 from dlbook import nn, notes
-from dlbook.exercises import Case, FunctionExercise, ModelExercise, ValueExercise, Wrong
-from dlbook.exercises import WrittenExercise
+from dlbook.exercises import Case, FunctionExercise, ModelExercise, Right, ValueExercise, Wrong
+from dlbook.exercises import WrittenExercise, variant
 
 NOTEBOOK = "01_neural_networks_lab.ipynb"
 
@@ -42,7 +42,7 @@ def sigmoid(z):
 
 def sigmoid_prime(z):
     """The derivative of the sigmoid: sigmoid(z) * (1 - sigmoid(z))."""
-    s = 1 / (1 + np.exp(-z))
+    s = sigmoid(z)
     return s * (1 - s)
 
 
@@ -85,6 +85,11 @@ q1 = FunctionExercise(
         Wrong(lambda z: 1 / (1 + math.exp(-z)), "raised TypeError"),
         Wrong(np.tanh, "0 is what tanh and ReLU give"),
     ],
+    right_answers=[
+        Right(lambda z: 0.5 * (1 + np.tanh(z / 2)), "the same curve, written with tanh"),
+        Right(lambda z: np.exp(z) / (np.exp(z) + 1), "e^z / (e^z + 1): multiply by e^z"),
+    ],
+    solution_context=lambda: {"np": np},
 )
 
 q2 = FunctionExercise(
@@ -124,6 +129,11 @@ q2 = FunctionExercise(
         Wrong(sigmoid, "sigmoid(0) itself"),
         Wrong(lambda z: sigmoid(z) ** 2, "s**2"),
     ],
+    right_answers=[
+        Right(lambda z: np.exp(-z) / (1 + np.exp(-z)) ** 2, "the quotient rule, not simplified"),
+        Right(lambda z: sigmoid(z) - sigmoid(z) ** 2, "s - s**2, multiplied out"),
+    ],
+    solution_context=lambda: {"np": np, "sigmoid": sigmoid},
 )
 
 # ---- q3, q4: the 2-2-1 network of the Q&A notes ------------------------------
@@ -170,14 +180,15 @@ def backprop_network():
     ])
 
 
-def _dense_stack(n_inputs, *spec):
-    """A builder of a (wrong) model: spec is (units, activation, use_bias) tuples."""
-    def build():
-        import keras
+def backprop_network_functional():
+    """The same network with the functional API and Activation layers."""
+    import keras
+    from keras import layers
 
-        stack = [keras.layers.Dense(u, activation=a, use_bias=b) for u, a, b in spec]
-        return keras.Sequential([keras.Input(shape=(n_inputs,)), *stack])
-    return build
+    inputs = keras.Input(shape=(2,))
+    hidden = layers.Activation("sigmoid")(layers.Dense(2, use_bias=False)(inputs))
+    output = layers.Dense(1, use_bias=False)(hidden)
+    return keras.Model(inputs, layers.Activation(keras.activations.sigmoid)(output))
 
 
 q3 = ModelExercise(
@@ -188,26 +199,42 @@ q3 = ModelExercise(
     hints=[
         "keras.Sequential with keras.Input(shape=(2,)) and two layers.Dense. The "
         "notes' network has no biases: Dense adds one unless you pass use_bias=False.",
-        "layers.Dense(2, activation=\"sigmoid\", use_bias=False), then "
-        "layers.Dense(1, activation=\"sigmoid\", use_bias=False).",
+        "Each Dense layer takes its number of units first, then activation=\"sigmoid\" "
+        "and use_bias=False.",
     ],
-    solution=(
-        "model = keras.Sequential([\n"
-        "    keras.Input(shape=(2,)),\n"
-        "    layers.Dense(2, activation=\"sigmoid\", use_bias=False),\n"
-        "    layers.Dense(1, activation=\"sigmoid\", use_bias=False),\n"
-        "])"
-    ),
     wrong_answers=[
-        Wrong(_dense_stack(2, (2, "sigmoid", True), (1, "sigmoid", True)),
+        Wrong(variant(backprop_network, use_bias=True),
               "use_bias True; the exercise asks for False"),
-        Wrong(_dense_stack(2, (2, "relu", False), (1, "sigmoid", False)),
+        Wrong(variant(backprop_network, 1, activation="relu"),
               "activation 'relu'; the exercise asks for 'sigmoid'"),
-        Wrong(_dense_stack(2, (3, "sigmoid", False), (1, "sigmoid", False)),
+        Wrong(variant(backprop_network, 1, units=3),
               "Dense layer 1 has 3 units; the exercise asks for 2"),
-        Wrong(_dense_stack(2, (1, "sigmoid", False)), "has 1 layer"),
+        Wrong(variant(backprop_network, drop=1), "has 1 layer"),
+    ],
+    right_answers=[
+        Right(backprop_network_functional, "functional API; Activation layers fold into "
+                                           "the Dense layer before them"),
     ],
 )
+
+
+def half_squared_error(y_true, y_pred):
+    """The notes' loss, 1/2 (t - y)^2, averaged over the outputs (as in the lab)."""
+    import keras
+
+    return 0.5 * keras.ops.mean(keras.ops.square(y_true - y_pred), axis=-1)
+
+
+def one_step_context() -> dict:
+    """What the lab has defined when q4 is asked: the q3 model with the notes' weights."""
+    import keras
+
+    model = backprop_network()
+    model.set_weights([BP_W1, BP_W2])
+    return {"keras": keras, "model": model, "lr": BP_LR, "X": BP_X[None, :],
+            "y": np.array([[BP_T]]), "half_squared_error": half_squared_error,
+            "table_order": table_order}
+
 
 q4 = ValueExercise(
     "q4", "The weights after one SGD step",
@@ -257,6 +284,11 @@ q4 = ValueExercise(
          "the numbers are right but in Keras's order (W1 row by row: w13, w14, w23, w24). "
          "The exercise asks for the notes' order: w13, w23, w14, w24, w35, w45."),
     ],
+    right_answers=[
+        Right(NEW_WEIGHTS.tolist(), "a list of the six numbers"),
+        Right(NEW_WEIGHTS.reshape(6, 1).astype("float32"), "a float32 column of six"),
+    ],
+    solution_context=one_step_context,
 )
 
 # ---- q5, q6: XOR -------------------------------------------------------------
@@ -277,6 +309,28 @@ def xor_network():
     ])
 
 
+def xor_network_functional():
+    """The XOR network with the functional API and activation functions, not names."""
+    import keras
+    from keras import layers
+
+    inputs = keras.Input(shape=(2,))
+    hidden = layers.Dense(4, activation=keras.activations.tanh)(inputs)
+    return keras.Model(inputs, layers.Dense(1, activation=keras.activations.sigmoid)(hidden))
+
+
+def xor_context() -> dict:
+    """A trained XOR network (weights set by hand, no training) and the four inputs."""
+    model, k = xor_network(), 10.0
+    # hidden unit 1 is OR, unit 2 is AND (tanh: -1 or +1); the output is OR and not AND
+    W1 = np.zeros((2, 4))
+    W1[:, :2] = k
+    b1 = np.array([-0.5 * k, -1.5 * k, 0.0, 0.0])
+    W2 = np.array([[k], [-k], [0.0], [0.0]])
+    model.set_weights([W1, b1, W2, np.array([-k])])
+    return {"model": model, "X": XOR_X}
+
+
 q5 = ModelExercise(
     "q5", "A multilayer perceptron for XOR",
     reference=xor_network,
@@ -285,35 +339,32 @@ q5 = ModelExercise(
     hints=[
         "One hidden layer is enough for XOR, but it must be there: a single Dense layer "
         "draws one straight line, and XOR needs two.",
-        "keras.Sequential([keras.Input(shape=(2,)), layers.Dense(4, activation=\"tanh\"), "
-        "layers.Dense(1, activation=\"sigmoid\")])",
+        "The hidden layer: 4 units, activation=\"tanh\". The output layer: 1 unit, "
+        "activation=\"sigmoid\". Dense keeps its biases by default.",
     ],
-    solution=(
-        "model = keras.Sequential([\n"
-        "    keras.Input(shape=(2,)),\n"
-        "    layers.Dense(4, activation=\"tanh\"),\n"
-        "    layers.Dense(1, activation=\"sigmoid\"),\n"
-        "])"
-    ),
     wrong_answers=[
-        Wrong(_dense_stack(2, (1, "sigmoid", True)), "has 1 layer"),
-        Wrong(_dense_stack(2, (4, "tanh", True), (2, "softmax", True)),
+        Wrong(variant(xor_network, drop=1), "has 1 layer"),
+        Wrong(variant(xor_network, 2, units=2, activation="softmax"),
               "Dense layer 2 has 2 units; the exercise asks for 1"),
-        Wrong(_dense_stack(2, (4, "linear", True), (1, "sigmoid", True)),
+        Wrong(variant(xor_network, 1, activation="linear"),
               "activation 'linear'; the exercise asks for 'tanh'"),
-        Wrong(_dense_stack(2, (4, "tanh", False), (1, "sigmoid", True)), "use_bias False"),
+        Wrong(variant(xor_network, 1, use_bias=False), "use_bias False"),
+    ],
+    right_answers=[
+        Right(xor_network_functional, "the functional API; an activation function is its name"),
     ],
 )
 
 q6 = ValueExercise(
     "q6", "XOR: all four points right",
     expected=XOR_Y, atol=0.0,
-    prompt="Predict the class (0 or 1) of the four XOR inputs with the trained model, "
-           "as an array of shape (4,).",
+    prompt="Predict the class (0 or 1) of each of the four XOR inputs with the trained "
+           "model: an array of four integers.",
     hints=[
         "model.predict(X, verbose=0) gives probabilities of shape (4, 1). A point is "
         "class 1 when its probability is above 0.5.",
-        "(model.predict(X, verbose=0) > 0.5).astype(int).ravel()",
+        "Compare the probabilities with 0.5, turn the booleans into integers with "
+        ".astype(int), and flatten with .ravel().",
     ],
     solution="xor_pred = (model.predict(X, verbose=0) > 0.5).astype(int).ravel()",
     mistakes=[
@@ -327,8 +378,13 @@ q6 = ValueExercise(
                                  "class 1 is a probability ABOVE 0.5."),
     ],
     wrong_answers=[
-        Wrong(XOR_Y.reshape(4, 1), "shape (4, 1)"),
+        Wrong(XOR_Y[:3], "shape (3,)"),
     ],
+    right_answers=[
+        Right(XOR_Y.reshape(4, 1), "predict's (4, 1) shape, not flattened"),
+        Right([0, 1, 1, 0], "a list"),
+    ],
+    solution_context=xor_context,
 )
 
 # ---- q7: two moons -----------------------------------------------------------
@@ -347,34 +403,43 @@ def moons_network():
     ])
 
 
+def moons_network_with_activation_layers():
+    """The moons MLP with each activation as a layer of its own."""
+    import keras
+    from keras import layers
+
+    return keras.Sequential([
+        keras.Input(shape=(2,)),
+        layers.Dense(16), layers.ReLU(),
+        layers.Dense(16), layers.Activation("relu"),
+        layers.Dense(1), layers.Activation("sigmoid"),
+    ])
+
+
 q7 = ModelExercise(
     "q7", "A multilayer perceptron for two moons",
     reference=moons_network,
+    answer_name="mlp",
     prompt="Build an MLP for the moons: 2 inputs, two hidden Dense layers of 16 relu "
            "units, a Dense output of 1 sigmoid unit.",
     hints=[
         "It is the logistic-regression model with two hidden layers put in front of its "
         "output layer.",
-        "keras.Sequential([keras.Input(shape=(2,)), layers.Dense(16, activation=\"relu\"), "
-        "layers.Dense(16, activation=\"relu\"), layers.Dense(1, activation=\"sigmoid\")])",
+        "Copy the logistic model and insert two layers.Dense(16, ...) with the relu "
+        "activation before its output layer.",
     ],
-    solution=(
-        "mlp = keras.Sequential([\n"
-        "    keras.Input(shape=(2,)),\n"
-        "    layers.Dense(16, activation=\"relu\"),\n"
-        "    layers.Dense(16, activation=\"relu\"),\n"
-        "    layers.Dense(1, activation=\"sigmoid\"),\n"
-        "])"
-    ),
     wrong_answers=[
-        Wrong(_dense_stack(2, (1, "sigmoid", True)), "has 1 layer"),
-        Wrong(_dense_stack(2, (16, "relu", True), (8, "relu", True), (1, "sigmoid", True)),
+        Wrong(variant(moons_network, drop=(1, 2)), "has 1 layer"),
+        Wrong(variant(moons_network, 2, units=8),
               "Dense layer 2 has 8 units; the exercise asks for 16"),
-        Wrong(_dense_stack(2, (16, "relu", True), (16, "relu", True), (2, "softmax", True)),
+        Wrong(variant(moons_network, 3, units=2, activation="softmax"),
               "Dense layer 3 has 2 units; the exercise asks for 1"),
-        Wrong(_dense_stack(2, (16, "linear", True), (16, "linear", True),
-                           (1, "sigmoid", True)),
+        Wrong(variant(moons_network, activation="linear"),
               "activation 'linear'; the exercise asks for 'relu'"),
+    ],
+    right_answers=[
+        Right(moons_network_with_activation_layers, "ReLU and Activation layers fold into "
+                                                    "the Dense layer before them"),
     ],
 )
 
@@ -427,6 +492,17 @@ def digits_network(num_features=QUICK_FEATURES, hidden_units=QUICK_HIDDEN):
     ])
 
 
+def digits_network_functional(num_features=QUICK_FEATURES, hidden_units=QUICK_HIDDEN):
+    """The digits MLP with the functional API and a Softmax layer."""
+    import keras
+    from keras import layers
+
+    inputs = keras.Input(shape=(num_features,))
+    x = layers.Dense(hidden_units[0], activation=keras.activations.relu)(inputs)
+    x = layers.Dense(hidden_units[1], activation="relu")(x)
+    return keras.Model(inputs, layers.Softmax()(layers.Dense(10)(x)))
+
+
 def digits_exercise(num_features=QUICK_FEATURES, hidden_units=QUICK_HIDDEN):
     """Exercise q9 for data with ``num_features`` inputs and these hidden sizes.
 
@@ -434,41 +510,31 @@ def digits_exercise(num_features=QUICK_FEATURES, hidden_units=QUICK_HIDDEN):
     layers (128, 64) for the 8x8 digits, 784 and (512, 256) for MNIST.
     """
     n, (h1, h2) = num_features, hidden_units
+    reference = functools.partial(digits_network, n, (h1, h2))
     return ModelExercise(
         "q9", "A multilayer perceptron for handwritten digits",
-        reference=functools.partial(digits_network, n, (h1, h2)),
+        reference=reference,
         prompt=f"Build the MLP: keras.Input(shape=(num_features,)) with num_features = "
                f"{n}, Dense(hidden_units[0], relu), Dense(hidden_units[1], relu), "
                f"Dense(10, softmax), with hidden_units = {(h1, h2)}.",
         hints=[
             "Three Dense layers. The last one has one unit per class (10 digits) and a "
             "softmax, so that its outputs are probabilities that add up to 1.",
-            "keras.Sequential([keras.Input(shape=(num_features,)), "
-            "layers.Dense(hidden_units[0], activation=\"relu\"), "
-            "layers.Dense(hidden_units[1], activation=\"relu\"), "
-            "layers.Dense(10, activation=\"softmax\")])",
+            "Write the sizes with the variables: keras.Input(shape=(num_features,)) and "
+            "hidden_units[0], hidden_units[1] for the two hidden layers.",
         ],
-        solution=(
-            "model = keras.Sequential([\n"
-            "    keras.Input(shape=(num_features,)),\n"
-            "    layers.Dense(hidden_units[0], activation=\"relu\"),\n"
-            "    layers.Dense(hidden_units[1], activation=\"relu\"),\n"
-            "    layers.Dense(10, activation=\"softmax\"),\n"
-            "])"
-        ),
         wrong_answers=[
-            Wrong(_dense_stack(n, (h1, "relu", True), (h2 // 2, "relu", True),
-                               (10, "softmax", True)),
+            Wrong(variant(reference, 2, units=h2 // 2),
                   f"Dense layer 2 has {h2 // 2} units; the exercise asks for {h2}"),
-            Wrong(_dense_stack(n, (h1, "relu", True), (h2, "relu", True),
-                               (1, "sigmoid", True)),
+            Wrong(variant(reference, 3, units=1, activation="sigmoid"),
                   "Dense layer 3 has 1 unit"),
-            Wrong(_dense_stack(n, (h1, "relu", True), (h2, "relu", True),
-                               (10, "relu", True)),
+            Wrong(variant(reference, 3, activation="relu"),
                   "activation 'relu'; the exercise asks for 'softmax'"),
-            Wrong(_dense_stack(n + 1, (h1, "relu", True), (h2, "relu", True),
-                               (10, "softmax", True)),
-                  f"inputs of shape (None, {n + 1})"),
+            Wrong(variant(reference, input_shape=(n + 1,)), f"inputs of shape (None, {n + 1})"),
+        ],
+        right_answers=[
+            Right(functools.partial(digits_network_functional, n, (h1, h2)),
+                  "the functional API; a Softmax layer after Dense(10)"),
         ],
     )
 
