@@ -18,6 +18,7 @@ import math
 
 import numpy as np
 
+from dlbook import notes
 from dlbook.exercises import Case, FunctionExercise, ModelExercise, Right, ValueExercise, Wrong
 from dlbook.exercises import WrittenExercise, variant
 
@@ -31,7 +32,7 @@ B = 0.35
 NET_INPUT = sum(x * w for x, w in zip(X, W)) + B
 BINARY = 1 / (1 + math.exp(-NET_INPUT))
 BIPOLAR = 2 / (1 + math.exp(-NET_INPUT)) - 1
-NOTES_BINARY = 0.625  # what the VESIT notes print (an erratum)
+NOTES_BINARY = notes.claim("vesit.neuron.binary-sigmoid").notes_value  # 0.625, an erratum
 
 # ---- q1-q3: the neuron -------------------------------------------------------
 
