@@ -13,7 +13,8 @@ import json
 import re
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from tools.book import ROOT
+
 NOTEBOOK_DIRS = ("chapters", "solutions")
 COMPARED = re.compile(r"^(\S+): notes ", re.MULTILINE)
 BOXED = re.compile(r"^(\S+): erratum box ", re.MULTILINE)

@@ -20,7 +20,7 @@ import nbformat
 import pytest
 
 from dlbook.labs import lab_modules
-from tools import book, export_nbgrader, make_labs
+from tools import book, conventions, export_nbgrader, make_labs
 
 SOLUTIONS = book.notebooks("solutions")
 MODULES = lab_modules()
@@ -59,7 +59,7 @@ def test_lab_stub_lines_come_from_the_solution(solution, lab):
     for cell in load_lab(lab).cells:
         assert cell.id in sol_cells, f"{rel(lab)}: cell {cell.id} is not in {rel(solution)}"
         source = sol_cells[cell.id].source
-        assert make_labs.BEGIN not in cell.source and make_labs.END not in cell.source
+        assert conventions.BEGIN not in cell.source and conventions.END not in cell.source
         if cell.cell_type != "code":
             continue
         assert not make_labs.has_solution(cell.source), f"{rel(lab)}: solution marker left"
@@ -78,15 +78,15 @@ def test_lab_hides_solutions_and_outputs(solution, lab):
     sol_text = "\n".join(c.source for c in load(solution).cells if c.cell_type == "code")
     solution_lines = [
         line.strip() for line in sol_text.split("\n")
-        if make_labs.LINE_MARK.match(line) and line.strip() != "# SOLUTION"
+        if conventions.LINE_MARK.match(line) and line.strip() != "# SOLUTION"
     ]
     lab_text = "\n".join(c.source for c in nb.cells)
     for line in solution_lines:
-        assert make_labs.LINE_MARK.match(line).group("code").strip() not in lab_text
+        assert conventions.LINE_MARK.match(line).group("code").strip() not in lab_text
     for cell in nb.cells:
         if cell.cell_type != "code":
             continue
-        if make_labs.KEEP_TAG not in cell.metadata.get("tags", []):
+        if conventions.KEEP_OUTPUT not in cell.metadata.get("tags", []):
             assert cell.outputs == [], f"{rel(lab)} cell {cell.id}: outputs not cleared"
             assert cell.execution_count is None
         elif cell.outputs:
@@ -130,7 +130,7 @@ def test_every_exercise_is_checked_in_its_solution(module):
     )
     imported = set()
     for cell in nb.cells:
-        for m in export_nbgrader.LAB_IMPORT.finditer(cell.source):
+        for m in conventions.LAB_IMPORT.finditer(cell.source):
             imported |= {n.strip(" ()") for n in m.group("names").split(",")}
     unknown = {n for n in imported if re.fullmatch(r"q\d+\w*", n)} - names
     assert not unknown, f"{rel(path)} imports {sorted(unknown)}, not in EXERCISES"

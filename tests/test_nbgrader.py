@@ -29,7 +29,7 @@ from nbgrader.apps import NbGraderAPI
 from nbgrader.nbgraderformat import SCHEMA_VERSION
 from traitlets.config.loader import PyFileConfigLoader
 
-from tools import book, export_nbgrader, make_labs
+from tools import book, conventions, export_nbgrader
 
 pytestmark = pytest.mark.filterwarnings("ignore::sqlalchemy.exc.SAWarning")  # nbgrader's own
 
@@ -133,7 +133,7 @@ def test_generate_assignment(course):
     assert {m["schema_version"] for m in exported} == {SCHEMA_VERSION}  # nbgrader's own
     for cell in course["release"].cells:
         m = cell.metadata.get("nbgrader", {})
-        assert make_labs.BEGIN not in cell.source, f"solution left for students: {cell.source}"
+        assert conventions.BEGIN not in cell.source, f"solution left for students: {cell.source}"
         if m.get("solution"):
             assert "YOUR CODE HERE" in cell.source or "YOUR ANSWER HERE" in cell.source
         if m.get("grade") and not m.get("solution"):
@@ -216,7 +216,7 @@ def test_export_refuses_an_exercise_graded_twice():
 
 
 def test_export_leftover_solution_and_markdown_answers_are_named_by_cell_id():
-    only = new_code_cell("q1.solution()", metadata={"tags": [make_labs.SOLUTION_ONLY_TAG]})
+    only = new_code_cell("q1.solution()", metadata={"tags": [conventions.SOLUTION_ONLY]})
     nb = new_notebook(cells=[new_markdown_cell("### BEGIN SOLUTION\nBecause.\n### END SOLUTION"),
                              new_code_cell("y = 2  # SOLUTION"), only])
     out = export_notebook(nb, "lab99")
@@ -244,7 +244,7 @@ def test_export_cli_writes_every_lab(tmp_path, capsys):
         for cell in nb.cells:
             if cell.cell_type == "code":
                 assert cell.outputs == [] and not cell.execution_count
-                assert not export_nbgrader.SOLUTION_CALL.search(cell.source), cell.source
+                assert not conventions.SOLUTION_CALL.search(cell.source), cell.source
     assert capsys.readouterr().out.count("export_nbgrader: ") == len(SOLUTIONS)
 
 

@@ -18,11 +18,10 @@ import pytest
 import yaml
 
 from tools import book, nbclean
+from tools.conventions import NBVAL_IGNORE_OUTPUT, WIDGET_STATE, WIDGET_VIEW
 
 ALL = book.notebooks()
 EXECUTED = book.notebooks("chapters", "solutions")
-WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
-WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 
 
 def rel(path) -> str:
@@ -99,10 +98,10 @@ def test_no_errors_or_stderr_stored(path):
 def test_no_editor_or_colab_metadata(path):
     nb = load(path)
     stray = [k for k in nbclean.NOTEBOOK_KEYS if k in nb.metadata]
-    assert not stray, f"{rel(path)}: notebook metadata {stray}; run tools/nbclean.py"
+    assert not stray, f"{rel(path)}: notebook metadata {stray}; run python -m tools.nbclean"
     for cell in nb.cells:
         stray = [k for k in ("colab", "outputId", "executionInfo") if k in cell.metadata]
-        assert not stray, f"{rel(path)}: cell metadata {stray}; run tools/nbclean.py"
+        assert not stray, f"{rel(path)}: cell metadata {stray}; run python -m tools.nbclean"
     assert nb.metadata.get("kernelspec", {}).get("name") == "python3"
 
 
@@ -116,7 +115,7 @@ def test_widget_state_present_and_widget_cells_not_compared(path):
             continue
         missing = [m for m in views if m not in state]
         assert not missing, f"{rel(path)}: widget models {missing} have no stored state"
-        assert "nbval-ignore-output" in cell.metadata.get("tags", []), (
+        assert NBVAL_IGNORE_OUTPUT in cell.metadata.get("tags", []), (
             f"{rel(path)}: a cell showing a widget must be tagged nbval-ignore-output "
             "(and the same demo shown statically in a cell before it)"
         )
@@ -129,7 +128,7 @@ def test_figures_have_alt_text(path):
             alt = cell.metadata.get("mystnb", {}).get("image", {}).get("alt", "")
             assert len(alt) > 20, (
                 f"{rel(path)} cell {i}: a figure needs alt text; start the cell with "
-                "'# alt: <what the figure shows>' and run tools/nbclean.py"
+                "'# alt: <what the figure shows>' and run python -m tools.nbclean"
             )
             assert alt == nbclean.alt_text(cell.source), f"{rel(path)} cell {i}: stale alt text"
 

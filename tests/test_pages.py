@@ -11,8 +11,8 @@ import pytest
 
 from dlbook import notes
 from tools import generated, make_pages, question_page
+from tools.book import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")

@@ -7,11 +7,11 @@ from __future__ import annotations
 import subprocess
 import sys
 import zipfile
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+from tools.book import ROOT
+
 PACKAGE = ROOT / "dlbook"
 DATA_SUFFIXES = (".yaml", ".yml", ".json")
 

@@ -1,6 +1,6 @@
 """Run every notebook once and write a table of wall times.
 
-    python tools/benchmark.py [NOTEBOOK ...]      (make bench)
+    python -m tools.benchmark [NOTEBOOK ...]      (make bench)
 
 Writes _build/bench/benchmark.csv and _build/bench/benchmark.md. Budgets on
 CPU: a chapter under 60 s, a lab solution under 120 s in quick mode. This is
@@ -20,8 +20,7 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from tools import book  # noqa: E402
+from tools import book
 
 BUDGET_S = {"chapters": 60, "solutions": 120, "labs": 120}
 OUT = book.ROOT / "_build" / "bench"

@@ -51,15 +51,11 @@ from pathlib import Path
 import nbformat
 
 from tools import book, make_labs
+from tools.conventions import (
+    BEGIN, CHECK_CALL, END, LAB_IMPORT, LINE_MARK, NOT_GRADED, SOLUTION_CALL, SOLUTION_ONLY,
+)
 
 SCHEMA_VERSION = 3  # nbgrader's cell metadata schema (nbgrader.nbgraderformat.SCHEMA_VERSION)
-NOT_GRADED_TAG = "not-graded"
-CHECK_CALL = re.compile(r"^(?P<indent>\s*)(?P<name>[A-Za-z_]\w*)\.check\((?P<arg>.*)\)\s*(#.*)?$")
-SOLUTION_CALL = re.compile(r"^(?P<indent>[ \t]*)(?P<call>[A-Za-z_]\w*\.solution\(\))[ \t]*$",
-                           re.MULTILINE)
-LAB_IMPORT = re.compile(
-    r"from\s+dlbook\.labs(?:\.(?P<mod>lab\d+))?\s+import\s+(?P<names>[\w ,()]+)")
-
 
 class ExportError(ValueError):
     """A solution notebook that cannot be exported for nbgrader."""
@@ -83,7 +79,7 @@ def lab_module(nb):
 
 def graded_check(cell) -> tuple[str, str] | None:
     """(exercise name, argument source) if the cell is a check to grade."""
-    if cell.cell_type != "code" or NOT_GRADED_TAG in cell.metadata.get("tags", []):
+    if cell.cell_type != "code" or NOT_GRADED in cell.metadata.get("tags", []):
         return None
     found = None
     for line in cell.source.split("\n"):
@@ -106,11 +102,11 @@ def solution_blocks(source: str) -> str:
     """Turn each ``... # SOLUTION`` line into a one-line BEGIN/END block."""
     out = []
     for line in source.split("\n"):
-        m = make_labs.LINE_MARK.match(line)
+        m = LINE_MARK.match(line)
         if m and line.strip() != "# SOLUTION":
             code = m.group("code")
             indent = code[: len(code) - len(code.lstrip())]
-            out += [indent + make_labs.BEGIN, code.rstrip(), indent + make_labs.END]
+            out += [indent + BEGIN, code.rstrip(), indent + END]
         else:
             out.append(line)
     return "\n".join(out)
@@ -137,19 +133,19 @@ def export_notebook(nb: nbformat.NotebookNode, assignment: str) -> nbformat.Note
             raise ExportError(
                 f"{assignment}: {what} and {owner[grade_id]} would share the grade id "
                 f"{grade_id!r}. Grade each exercise once: tag the other check cell "
-                f"{NOT_GRADED_TAG!r}.")
+                f"{NOT_GRADED!r}.")
         owner[grade_id] = what
         cell.metadata["nbgrader"]["grade_id"] = grade_id
 
     def by_cell_id(cell, what: str) -> None:
         if not cell.get("id"):
             raise ExportError(f"{assignment}: {what} has no cell id; save the notebook "
-                              "in nbformat 4.5 or later (python tools/nbclean.py)")
+                              "in nbformat 4.5 or later (python -m tools.nbclean)")
         name(cell, "cell", cell.id, what=f"{what} {cell.id}")
 
     cells, pending = [], []  # pending: solution cells not yet followed by a check
     for cell in nb.cells:
-        if make_labs.SOLUTION_ONLY_TAG in cell.metadata.get("tags", []):
+        if SOLUTION_ONLY in cell.metadata.get("tags", []):
             continue
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
@@ -179,7 +175,7 @@ def export_notebook(nb: nbformat.NotebookNode, assignment: str) -> nbformat.Note
                 suffix = "solution" if len(pending) == 1 else f"solution-{k}"
                 name(solution, q, suffix, what=f"a solution cell of {q}")
             pending = []
-        elif cell.cell_type == "markdown" and make_labs.BEGIN in cell.source:
+        elif cell.cell_type == "markdown" and BEGIN in cell.source:
             cell.metadata["nbgrader"] = meta(solution=True, grade=True, points=1)
             by_cell_id(cell, "the markdown answer")
         cells.append(cell)

@@ -37,9 +37,9 @@ Hints are not revealed: they are only shown when a student runs ``qN.hint()``
 (the stored outputs are cleared).
 
 Usage:
-    python tools/make_labs.py            # write every lab
-    python tools/make_labs.py --check    # exit 1 if a lab is missing or stale
-    python tools/make_labs.py solutions/00_getting_started.ipynb
+    python -m tools.make_labs            # write every lab
+    python -m tools.make_labs --check    # exit 1 if a lab is missing or stale
+    python -m tools.make_labs solutions/00_getting_started.ipynb
 """
 
 from __future__ import annotations
@@ -55,20 +55,12 @@ from pathlib import Path
 
 import nbformat
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from tools import book, nbclean  # noqa: E402
+from tools import book, nbclean
 
-BEGIN = "### BEGIN SOLUTION"
-END = "### END SOLUTION"
-LINE_MARK = re.compile(r"^(?P<code>.*?)\s*#\s*SOLUTION\s*$")
-YOUR_CODE = "# YOUR CODE HERE"
-YOUR_ANSWER = "YOUR ANSWER HERE"
-RAISE = "raise NotImplementedError()"
-KEEP_TAG = "keep-output"
-SOLUTION_ONLY_TAG = "solution-only"
-LABEL_SUFFIX = re.compile(r"(?<=[(`<])([A-Za-z0-9_.:-]+?)-solution(?=[)`>])")
-GLUE_ROLE = re.compile(r"\{glue(?::\w*)?\}`([^`]+)`")
-GLUE_MIME = "application/papermill.record/"
+from tools.conventions import (
+    BEGIN, END, GLUE_MIME, GLUE_ROLE, KEEP_OUTPUT, LABEL_SUFFIX, LINE_MARK, RAISE, SOLUTION_ONLY,
+    YOUR_ANSWER, YOUR_CODE,
+)
 
 
 class LabError(ValueError):
@@ -292,7 +284,7 @@ def make_lab(solution: nbformat.NotebookNode, sol_rel: str, lab_rel: str) -> nbf
     glued: set[str] = set()
     for cell in nb.cells:
         tags = cell.metadata.get("tags", [])
-        if SOLUTION_ONLY_TAG in tags:
+        if SOLUTION_ONLY in tags:
             continue
         cell.metadata.pop("execution", None)  # nbmake's timestamps
         if cell.cell_type == "code":
@@ -300,7 +292,7 @@ def make_lab(solution: nbformat.NotebookNode, sol_rel: str, lab_rel: str) -> nbf
                 cell.source = stub_code(cell.source)
             except LabError as exc:
                 raise LabError(f"{sol_rel}, cell {cell.get('id', '?')}: {exc}") from None
-            if KEEP_TAG in tags:
+            if KEEP_OUTPUT in tags:
                 # nbval refuses a cell with outputs and no execution count
                 # ("unrun reference cell has outputs"): kept cells keep theirs.
                 glued |= _glue_names(cell)
@@ -318,7 +310,7 @@ def make_lab(solution: nbformat.NotebookNode, sol_rel: str, lab_rel: str) -> nbf
             if missing:
                 raise LabError(
                     f"{sol_rel}: the lab's prose shows glued values {sorted(missing)}, but "
-                    f"the cells that glue them are not tagged '{KEEP_TAG}'"
+                    f"the cells that glue them are not tagged '{KEEP_OUTPUT}'"
                 )
     return nbclean.clean(nb)
 
@@ -369,7 +361,7 @@ def main(argv: list[str] | None = None) -> int:
         stale += [f"{p.relative_to(book.ROOT).as_posix()} (no solution)" for p in orphans]
     if stale:
         print("make_labs: stale or missing labs: " + ", ".join(stale)
-              + "\nRun `make labs` (python tools/make_labs.py).", file=sys.stderr)
+              + "\nRun `make labs` (python -m tools.make_labs).", file=sys.stderr)
     return 2 if errors else 1 if stale else 0
 
 

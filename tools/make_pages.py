@@ -8,8 +8,8 @@
 
 Usage::
 
-    python tools/make_pages.py          # (re)write both pages (`make pages`)
-    python tools/make_pages.py --check  # exit 1 if a committed page is stale
+    python -m tools.make_pages          # (re)write both pages (`make pages`)
+    python -m tools.make_pages --check  # exit 1 if a committed page is stale
 
 The tests call :func:`stale` (the same check) and :func:`load_crosswalk`.
 """
@@ -22,13 +22,11 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:  # run as a script: make `dlbook` importable
-    sys.path.insert(0, str(ROOT))
 
-from dlbook import notes  # noqa: E402
-from tools import generated, question_page  # noqa: E402
-from dlbook._data import DataError, check, load_yaml  # noqa: E402
+from dlbook import notes
+from tools import generated, question_page
+from tools.book import ROOT
+from dlbook._data import DataError, check, load_yaml
 
 CROSSWALK_DATA = ROOT / "dlbook" / "data" / "crosswalk.yaml"
 ERRATA_PAGE = ROOT / "appendix" / "errata.md"

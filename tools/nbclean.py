@@ -5,7 +5,7 @@
 - copy a figure's alt text from its cell's `# alt: ...` comment into the cell
   metadata that Jupyter Book puts on the <img> (`mystnb.image.alt`).
 
-Usage: python tools/nbclean.py [NOTEBOOK ...]   (default: every notebook)
+Usage: python -m tools.nbclean [NOTEBOOK ...]   (default: every notebook)
 """
 
 from __future__ import annotations
@@ -15,13 +15,12 @@ from pathlib import Path
 
 import nbformat
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from tools import book  # noqa: E402
+from tools import book
+from tools.conventions import ALT_PREFIX
 
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 NOTEBOOK_KEYS = ("jupytext", "colab", "accelerator", "gpuClass", "toc-showmarkdowntxt")
 CELL_KEYS = ("colab", "outputId", "executionInfo", "execution", "scrolled", "collapsed")
-ALT_PREFIX = "# alt:"
 
 
 def alt_text(source: str) -> str | None:

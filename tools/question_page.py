@@ -28,12 +28,10 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:  # run as a script: make `dlbook` importable
-    sys.path.insert(0, str(ROOT))
 
-from dlbook import notes, questions  # noqa: E402
-from tools import generated  # noqa: E402
+from dlbook import notes, questions
+from tools import generated
+from tools.book import ROOT
 
 PAGE = ROOT / "appendix" / "questions.md"
 BOOK_DIRS = ("chapters", "solutions", "labs", "appendix")
