@@ -67,3 +67,43 @@ def test_ci_run_script_ends_with_the_readme_command():
         if line.strip() and not line.lstrip().startswith("#")
     ]
     assert shlex.split(lines[-1]) == shlex.split(readme_test_command())
+
+
+def makefile_variable(name: str) -> str:
+    makefile = (book.ROOT / "Makefile").read_text(encoding="utf-8")
+    (value,) = re.findall(rf"^{name}\s*\??:?=\s*(\S+)", makefile, re.M)
+    return value
+
+
+def pins(path) -> dict[str, str]:
+    """name -> version of a fully pinned requirements file; fails on a loose line."""
+    found = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.split(" #", 1)[0].strip()
+        if line and not line.startswith("#"):
+            name, sep, version = line.partition("==")
+            assert sep and version, f"{path.name}: {line!r} is not pinned with =="
+            found[re.sub(r"[-_.]+", "-", name.split("[")[0]).lower()] = version
+    return found
+
+
+def test_colab_stack_is_one_dated_fully_pinned_file():
+    path = book.ROOT / makefile_variable("COLAB")
+    match = re.fullmatch(r"colab-(\d{4})-(\d{2})\.txt", path.name)
+    assert match and path.parent.name == "constraints", path
+    lines = path.read_text(encoding="utf-8").splitlines()
+    header = " ".join(line.lstrip("# ") for line in lines[: lines.index(next(
+        line for line in lines if not line.startswith("#")))])
+    year, month = match.groups()
+    assert f"Colab's runtime of {year}-{month}-" in header, "the header must name the runtime's date"
+    versions = pins(path)
+    assert versions["tensorflow-cpu"].startswith("2.") and versions["keras"].startswith("3.")
+    for name in ("tensorflow-cpu", "keras", "numpy"):
+        said = f"{name.replace('-cpu', '')} {versions[name]}"
+        assert said in header.lower().replace(",", ""), f"the header does not name {said}"
+
+
+def test_jax_environment_has_no_tensorflow():
+    versions = pins(book.ROOT / "requirements-jax.txt")
+    assert "jax" in versions and "jaxlib" in versions and "keras" in versions
+    assert not [n for n in versions if n.startswith("tensorflow")]
