@@ -6,15 +6,35 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 NB     ?= chapters solutions
+# The notebooks on Keras's JAX backend, without TensorFlow (the GPU path).
+JAX_VENV := .venv-jax
+# Colab's versions: one dated, fully pinned file (see its header).
+COLAB      ?= constraints/colab-2026-03.txt
+COLAB_VENV := .venv-colab
 
-.PHONY: book test env vendor outputs labs pages bench clean
+.PHONY: book test env env-jax env-colab vendor outputs labs pages bench clean
+
+# $(call venv,DIR,PINS): DIR gets exactly the pins of the file PINS and the
+# dlbook package (editable, no dependencies of its own). The stamp DIR/.installed
+# makes the install run again only when PINS or pyproject.toml change.
+define venv
+test -x $(1)/bin/python || $(PYTHON) -m venv $(1)
+$(1)/bin/python -m pip install -q --no-cache-dir -r $(2)
+$(1)/bin/python -m pip install -q --no-cache-dir --no-deps -e .
+touch $(1)/.installed
+endef
 
 env: $(STAMP)
 $(STAMP): requirements.txt pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --no-cache-dir -r requirements.txt
-	$(BIN)/python -m pip install -q --no-cache-dir --no-deps -e .
-	touch $@
+	$(call venv,$(VENV),requirements.txt)
+
+env-jax: $(JAX_VENV)/.installed
+$(JAX_VENV)/.installed: requirements-jax.txt pyproject.toml
+	$(call venv,$(JAX_VENV),requirements-jax.txt)
+
+env-colab: $(COLAB_VENV)/.installed
+$(COLAB_VENV)/.installed: $(COLAB) pyproject.toml
+	$(call venv,$(COLAB_VENV),$(COLAB))
 
 vendor: _vendor/.stamp
 _vendor/.stamp: tools/vendor_assets.sh
@@ -26,10 +46,12 @@ book: env vendor
 	@echo
 	@echo "The book is in _build/html. Open: file://$(CURDIR)/_build/html/index.html"
 
-## Everything CI checks: unit tests, nbval on every notebook, a -W book build
-## and the offline browser check.
-test: env vendor
-	PATH="$(CURDIR)/$(BIN):$$PATH" bash tools/run_tests.sh
+## Everything CI checks: unit tests, nbval on every notebook, a -W book build,
+## the offline browser check, every notebook on JAX and strict nbval on
+## Colab's versions.
+test: env vendor env-jax env-colab
+	PATH="$(CURDIR)/$(BIN):$$PATH" JAX_VENV=$(JAX_VENV) COLAB_VENV=$(COLAB_VENV) COLAB=$(COLAB) \
+	  bash tools/run_tests.sh
 
 ## Re-execute notebooks and store their outputs (NB=chapters/x.ipynb for one),
 ## then regenerate the student labs and generated pages.

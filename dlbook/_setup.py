@@ -26,6 +26,9 @@ _ENV = {
 # The only supported way to pick another Keras backend (the GPU check of the
 # labs runs them under JAX). KERAS_BACKEND itself is always overwritten.
 BACKEND_VARIABLE = "DLBOOK_BACKEND"
+DEFAULT_BACKEND = "tensorflow"
+# Keras backends that can train the labs' models and differentiate (autodiff).
+BACKENDS = ("tensorflow", "jax", "torch")
 # "quick" or "full": force a lab configuration whatever the device is.
 MODE_VARIABLE = "DLBOOK_MODE"
 
@@ -71,6 +74,38 @@ def _gpu_names(backend: str) -> list[str]:
     return []
 
 
+def configured_backend() -> str:
+    """The Keras backend ``setup()`` will use: ``$DLBOOK_BACKEND`` or TensorFlow."""
+    backend = os.environ.get(BACKEND_VARIABLE, "") or DEFAULT_BACKEND
+    if backend not in BACKENDS:
+        raise ValueError(
+            f"{BACKEND_VARIABLE} must be one of {', '.join(BACKENDS)}, not {backend!r}"
+        )
+    return backend
+
+
+def _prepare_backend(backend: str) -> None:
+    """Check the backend is installed; on JAX, switch float64 on.
+
+    JAX computes in float32 unless told otherwise, even when asked for
+    float64, so a chapter's float64 cross-check (1e-12) would silently
+    compare float32 numbers. With ``jax_enable_x64`` float64 stays float64;
+    Keras layers still default to float32 (``keras.config.floatx()``).
+    """
+    import importlib.util
+
+    if importlib.util.find_spec(backend) is None:
+        raise RuntimeError(
+            f"The Keras backend {backend!r} is not installed in this environment. "
+            f"Install it (pip install {backend}) or set {BACKEND_VARIABLE} to one "
+            f"that is installed ({', '.join(BACKENDS)})."
+        )
+    if backend == "jax":
+        import jax
+
+        jax.config.update("jax_enable_x64", True)
+
+
 def _style_plots() -> None:
     import matplotlib as mpl
     import matplotlib.pyplot as plt
@@ -95,9 +130,11 @@ def setup(seed: int = SEED, *, verbose: bool = True) -> Config:
     """Prepare a notebook: environment, seeds, printing, plots, device.
 
     Call it once, in the first code cell, before importing TensorFlow or
-    Keras. It prints one line about the device.
+    Keras. It prints one line about the device. The Keras backend is
+    TensorFlow, or the one ``$DLBOOK_BACKEND`` names (``jax``, ``torch``);
+    on JAX, float64 is enabled so that float64 arrays stay float64.
     """
-    backend = os.environ.get(BACKEND_VARIABLE, "tensorflow")
+    backend = configured_backend()
     os.environ.update(_ENV)
     os.environ["KERAS_BACKEND"] = backend
     if "keras" in sys.modules and backend != sys.modules["keras"].backend.backend():
@@ -105,6 +142,7 @@ def setup(seed: int = SEED, *, verbose: bool = True) -> Config:
             "Keras was imported before dlbook.setup(), with another backend. "
             "Restart the kernel and run the setup cell first."
         )
+    _prepare_backend(backend)
 
     import keras
     import numpy as np

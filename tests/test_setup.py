@@ -1,5 +1,6 @@
 """dlbook.setup() and dlbook.glue(): the first cell of every notebook."""
 
+import importlib.util
 import os
 import subprocess
 import sys
@@ -8,6 +9,11 @@ import pytest
 
 import dlbook
 from dlbook import _setup
+
+# The backend this test run uses (make test runs the suite on TensorFlow and,
+# in .venv-jax, on JAX): every expectation below follows it.
+BACKEND = _setup.configured_backend()
+OTHER = "jax" if BACKEND == "tensorflow" else "tensorflow"
 
 
 def run_py(code: str, **env) -> subprocess.CompletedProcess:
@@ -24,19 +30,45 @@ def test_setup_fixes_environment_seeds_and_reports_cpu():
         "print(os.environ['TF_DETERMINISTIC_OPS'], os.environ['TF_ENABLE_ONEDNN_OPTS'],"
         " os.environ['TF_CPP_MIN_LOG_LEVEL'], os.environ['KERAS_BACKEND']);"
         "print(cfg.quick, cfg.gpu, cfg.mode);"
-        "print(np.random.rand(2), keras.random.uniform((2,), seed=1).numpy());"
+        "print(np.random.rand(2), keras.ops.convert_to_numpy(keras.random.uniform((2,), seed=1)));"
         "print(np.get_printoptions()['precision'])"
     )
-    first = run_py(code, TF_DETERMINISTIC_OPS="0", KERAS_BACKEND="jax", CUDA_VISIBLE_DEVICES="")
+    first = run_py(code, TF_DETERMINISTIC_OPS="0", KERAS_BACKEND=OTHER, CUDA_VISIBLE_DEVICES="")
     second = run_py(code, CUDA_VISIBLE_DEVICES="")
     assert first.returncode == 0, first.stderr
     lines = first.stdout.splitlines()
     assert "\n".join(lines[:2]) == _setup.CPU_HINT
-    assert lines[2] == "1 0 3 tensorflow"
+    assert lines[2] == f"1 0 3 {BACKEND}"
     assert lines[3] == "True False quick"
     assert lines[5] == "4"
     assert first.stdout == second.stdout  # same seeds, same numbers
-    assert first.stderr.strip() == "", "TensorFlow logged to stderr despite the settings"
+    assert first.stderr.strip() == "", f"{BACKEND} logged to stderr despite the settings"
+
+
+def test_jax_keeps_float64():
+    pytest.importorskip("jax", reason="JAX is tested in .venv-jax (make test, step 6)")
+    code = (
+        "import dlbook; dlbook.setup(verbose=False); import jax, keras, numpy as np;"
+        "x = keras.ops.convert_to_tensor(np.float64(1) / 3, dtype='float64');"
+        "print(jax.config.jax_enable_x64, x.dtype, keras.ops.convert_to_numpy(x) == np.float64(1) / 3,"
+        " keras.config.floatx())"
+    )
+    res = run_py(code, DLBOOK_BACKEND="jax", CUDA_VISIBLE_DEVICES="")
+    assert res.returncode == 0, res.stderr
+    # float64 is real float64 (not float32 in disguise); layers stay float32.
+    assert res.stdout.split() == ["True", "float64", "True", "float32"]
+
+
+def test_bad_or_missing_backend_is_explained():
+    bad = run_py("import dlbook; dlbook.setup()", DLBOOK_BACKEND="theano")
+    assert bad.returncode != 0
+    assert "DLBOOK_BACKEND must be one of tensorflow, jax, torch, not 'theano'" in bad.stderr
+    missing = [b for b in _setup.BACKENDS if not importlib.util.find_spec(b)]
+    if not missing:
+        pytest.skip("every backend is installed here")
+    res = run_py("import dlbook; dlbook.setup()", DLBOOK_BACKEND=missing[0])
+    assert res.returncode != 0
+    assert f"The Keras backend {missing[0]!r} is not installed" in res.stderr
 
 
 def test_mode_variable_forces_full_and_rejects_nonsense():
@@ -49,10 +81,10 @@ def test_mode_variable_forces_full_and_rejects_nonsense():
 def test_setup_refuses_keras_imported_with_another_backend(monkeypatch):
     from types import SimpleNamespace
 
-    fake = SimpleNamespace(backend=SimpleNamespace(backend=lambda: "jax"))
+    fake = SimpleNamespace(backend=SimpleNamespace(backend=lambda: BACKEND))
     monkeypatch.setitem(sys.modules, "keras", fake)
     monkeypatch.setattr(os, "environ", dict(os.environ))
-    monkeypatch.delenv(_setup.BACKEND_VARIABLE, raising=False)
+    monkeypatch.setenv(_setup.BACKEND_VARIABLE, OTHER)
     with pytest.raises(RuntimeError, match="Restart the kernel"):
         dlbook.setup()
 

@@ -1,0 +1,109 @@
+"""The README's test command is what CI runs: in a fork's GitHub workflow and
+in .ci/run. Both are read from the files themselves, never restated here."""
+
+from __future__ import annotations
+
+import re
+import shlex
+
+import pytest
+import yaml
+
+from tools import book
+
+WORKFLOW = book.ROOT / ".github" / "workflows" / "ci.yml"
+
+
+def readme_test_command() -> str:
+    """The command the README says CI runs, checked to be one of its commands."""
+    readme = (book.ROOT / "README.md").read_text(encoding="utf-8")
+    said = re.findall(r"`([^`]+)` is what CI runs", readme)
+    assert len(said) == 1, "README must say once which command CI runs: `CMD` is what CI runs"
+    block = re.search(r"## The two commands.*?```bash\n(.*?)```", readme, re.S)
+    assert block, "README has no bash block under 'The two commands'"
+    commands = [line.split("#", 1)[0].strip() for line in block.group(1).splitlines()]
+    assert said[0] in commands, f"{said[0]!r} is not one of the README's commands {commands}"
+    return said[0]
+
+
+@pytest.fixture(scope="module")
+def job() -> dict:
+    workflow = yaml.safe_load(WORKFLOW.read_text(encoding="utf-8"))
+    (only,) = workflow["jobs"].values()
+    return only
+
+
+def test_workflow_runs_exactly_the_readme_command(job):
+    runs = [step["run"].strip() for step in job["steps"] if "run" in step]
+    command = readme_test_command()
+    assert runs.count(command) == 1, f"the workflow runs {runs}, not {command!r} once"
+    # Nothing after it but uploads: the workflow's verdict is the command's.
+    last = max(i for i, s in enumerate(job["steps"]) if s.get("run", "").strip() == command)
+    assert all("upload-artifact" in s.get("uses", "") for s in job["steps"][last + 1:])
+
+
+def test_workflow_is_ubuntu_python_311_with_chromium_and_node(job):
+    assert job["runs-on"] == "ubuntu-latest"
+    uses = {s["uses"].split("@")[0]: s for s in job["steps"] if "uses" in s}
+    assert str(uses["actions/setup-python"]["with"]["python-version"]) == "3.11"
+    assert "actions/setup-node" in uses  # npm vendors the JavaScript (make vendor)
+    runs = " ".join(s.get("run", "") for s in job["steps"])
+    assert "/usr/local/bin/chromium" in runs, "the browser check looks for `chromium` on PATH"
+    assert job["timeout-minutes"] <= 90
+
+
+def test_workflow_uploads_site_and_screenshots_even_on_failure(job):
+    uploads = {
+        s["with"]["path"]: s for s in job["steps"] if "upload-artifact" in s.get("uses", "")
+    }
+    assert set(uploads) == {"_build/html", "_build/screenshots"}
+    assert all(s.get("if") == "always()" for s in uploads.values())
+
+
+def test_ci_run_script_ends_with_the_readme_command():
+    lines = [
+        line.strip()
+        for line in (book.ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.lstrip().startswith("#")
+    ]
+    assert shlex.split(lines[-1]) == shlex.split(readme_test_command())
+
+
+def makefile_variable(name: str) -> str:
+    makefile = (book.ROOT / "Makefile").read_text(encoding="utf-8")
+    (value,) = re.findall(rf"^{name}\s*\??:?=\s*(\S+)", makefile, re.M)
+    return value
+
+
+def pins(path) -> dict[str, str]:
+    """name -> version of a fully pinned requirements file; fails on a loose line."""
+    found = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.split(" #", 1)[0].strip()
+        if line and not line.startswith("#"):
+            name, sep, version = line.partition("==")
+            assert sep and version, f"{path.name}: {line!r} is not pinned with =="
+            found[re.sub(r"[-_.]+", "-", name.split("[")[0]).lower()] = version
+    return found
+
+
+def test_colab_stack_is_one_dated_fully_pinned_file():
+    path = book.ROOT / makefile_variable("COLAB")
+    match = re.fullmatch(r"colab-(\d{4})-(\d{2})\.txt", path.name)
+    assert match and path.parent.name == "constraints", path
+    lines = path.read_text(encoding="utf-8").splitlines()
+    header = " ".join(line.lstrip("# ") for line in lines[: lines.index(next(
+        line for line in lines if not line.startswith("#")))])
+    year, month = match.groups()
+    assert f"Colab's runtime of {year}-{month}-" in header, "the header must name the runtime's date"
+    versions = pins(path)
+    assert versions["tensorflow-cpu"].startswith("2.") and versions["keras"].startswith("3.")
+    for name in ("tensorflow-cpu", "keras", "numpy"):
+        said = f"{name.replace('-cpu', '')} {versions[name]}"
+        assert said in header.lower().replace(",", ""), f"the header does not name {said}"
+
+
+def test_jax_environment_has_no_tensorflow():
+    versions = pins(book.ROOT / "requirements-jax.txt")
+    assert "jax" in versions and "jaxlib" in versions and "keras" in versions
+    assert not [n for n in versions if n.startswith("tensorflow")]
