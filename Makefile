@@ -57,18 +57,18 @@ test: env vendor env-jax env-colab
 ## then regenerate the student labs and generated pages.
 outputs: env
 	$(BIN)/pytest -p no:cacheprovider --nbmake --overwrite $(NB)
-	$(BIN)/python tools/nbclean.py
+	$(BIN)/python -m tools.nbclean
 	$(MAKE) labs pages
 
 labs: env
-	$(BIN)/python tools/make_labs.py
+	$(BIN)/python -m tools.make_labs
 
 pages: env
-	$(BIN)/python tools/make_pages.py
+	$(BIN)/python -m tools.make_pages
 
 ## Wall time of every notebook, one run each: _build/bench/benchmark.{csv,md}
 bench: env
-	$(BIN)/python tools/benchmark.py
+	$(BIN)/python -m tools.benchmark
 
 clean:
 	rm -rf _build

@@ -18,7 +18,7 @@ in_venv() {
 }
 
 step "1/7 unit tests: dlbook, registry, exercises, generated files, notebook hygiene"
-pytest -q -p no:cacheprovider -m "not browser" tests
+pytest -q -n 2 -p no:cacheprovider -m "not browser" tests
 
 step "2/7 nbval, strict: every stored output of chapters/ and solutions/ must match"
 pytest -q -n 2 --dist loadfile --nbval "${NBVAL[@]}" chapters solutions
