@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import functools
 import json
+import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jsonschema
 import yaml
+
+if TYPE_CHECKING:  # pragma: no cover
+    import jsonschema
 
 DATA_DIR = Path(__file__).parent / "data"
 SCHEMA_DIR = DATA_DIR / "schema"
@@ -24,9 +27,30 @@ class DataError(ValueError):
     """A data file of the book is malformed."""
 
 
+def _jsonschema():
+    """``import jsonschema``, without the 3 s it can cost a notebook.
+
+    jsonschema registers format checkers for every optional package it
+    finds. One of them, ``rfc3987_syntax`` (installed with Jupyter's
+    server-side packages), builds a grammar at import time that takes about
+    three seconds. Our schemas use no ``format``, so the import is blocked
+    for the time of jsonschema's own import and then allowed again.
+    """
+    if "jsonschema" not in sys.modules and "rfc3987_syntax" not in sys.modules:
+        sys.modules["rfc3987_syntax"] = None  # an ImportError, which jsonschema tolerates
+        try:
+            import jsonschema
+        finally:
+            del sys.modules["rfc3987_syntax"]
+    import jsonschema
+
+    return jsonschema
+
+
 @functools.lru_cache(maxsize=None)
-def validator(name: str) -> jsonschema.protocols.Validator:
+def validator(name: str) -> "jsonschema.protocols.Validator":
     """The validator of ``schema/<name>.schema.json``."""
+    jsonschema = _jsonschema()
     schema = json.loads((SCHEMA_DIR / f"{name}.schema.json").read_text(encoding="utf-8"))
     cls = jsonschema.validators.validator_for(schema)
     cls.check_schema(schema)
@@ -60,7 +84,7 @@ def _where(path: Any, instance: Any, label) -> str:
     return ", ".join(out)
 
 
-def describe(err: jsonschema.ValidationError) -> str:
+def describe(err: "jsonschema.ValidationError") -> str:
     """One clear sentence for a schema violation."""
     custom = err.schema.get("x-message") if isinstance(err.schema, dict) else None
     if custom:

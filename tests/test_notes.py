@@ -567,3 +567,18 @@ def test_notebooks_compare_computed_values(path):
         for cid in literal_comparisons(scan.source_text(cell))
     ]
     assert not bad, f"{path.name} compares literals, which cannot fail: {bad}"
+
+
+def test_loading_the_registry_skips_jsonschemas_slow_optional_formats():
+    """Every notebook loads the registry: it must not build rfc3987_syntax's
+    grammar (3 s) for a format our schemas never use; the package stays
+    importable afterwards."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from dlbook import notes, questions; notes.registry(); "
+            "questions.registry(); print('rfc3987_syntax' in sys.modules); "
+            "import importlib.util as u; print(u.find_spec('jsonschema') is not None)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=ROOT, check=True).stdout.split()
+    assert out == ["False", "True"]
