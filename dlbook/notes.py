@@ -31,7 +31,7 @@ two kinds:
 
 Every erratum is shown in the notebook its ``section`` names with one call::
 
-    notes.erratum("r20.history.roots")
+    notes.erratum("r20.neurons.weight-range")
 
 which displays the warning box (MyST in the web book, HTML in Jupyter) built
 from the registry, so the box and the errata appendix cannot disagree.

@@ -51,9 +51,9 @@ def test_a_statement_box_keeps_math_and_code_for_myst_and_html():
 
 
 def test_erratum_displays_one_box_and_returns_nothing(capsys):
-    assert notes.erratum("r20.history.roots") is None
+    assert notes.erratum("r20.neurons.weight-range") is None
     out = capsys.readouterr().out
-    assert out.startswith("r20.history.roots: erratum box (R20A6610 notes, lines 375–376)")
+    assert out.startswith("r20.neurons.weight-range: erratum box (R20A6610 notes, lines 984–985)")
 
 
 def test_only_an_erratum_has_a_box():

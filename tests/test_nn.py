@@ -53,6 +53,14 @@ def test_perceptron_learns_and_but_not_xor():
     assert not xor.converged and min(xor.errors) > 0
 
 
+def test_perceptron_with_a_non_strict_threshold_ends_with_another_bias():
+    # The chapter's exam answer 6: the notes' ">= 0" test gives b = -3 on AND.
+    X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]])
+    run = nn.perceptron_train(X, [0, 0, 0, 1], lr=1.0, strict=False)
+    assert run.converged and run.w.tolist() == [2.0, 1.0] and run.b == -3.0
+    assert run.history[0][3] == 1  # w.x + b = 0 fires at once, so (0,0) is a mistake
+
+
 def test_backward_matches_finite_differences_and_step_lowers_loss():
     rng = np.random.default_rng(0)
     x, t = rng.normal(size=3), np.array([0.2, 0.9])

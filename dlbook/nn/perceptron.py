@@ -27,12 +27,14 @@ class PerceptronRun(NamedTuple):
     history: list  # (epoch, x, target, output, w, b) after every example
 
 
-def perceptron_train(X, y, lr=1.0, num_epochs=20):
+def perceptron_train(X, y, lr=1.0, num_epochs=20, strict=True):
     """Rosenblatt's learning rule, one example at a time, in the given order.
 
-    Starts from w = 0, b = 0. For each example: o = 1 if w.x + b > 0 else 0;
+    Starts from w = 0, b = 0. For each example: o = 1 if w.x + b > 0 else 0
+    (``strict=False``: if w.x + b >= 0, the threshold test of some notes);
     then w += lr * (t - o) * x and b += lr * (t - o). Stops after the first
-    epoch without a mistake, or after ``num_epochs``.
+    epoch without a mistake, or after ``num_epochs``. The chapter section
+    "The perceptron" traces AND both ways (b = -2 strict, -3 with >= 0).
     """
     X = np.asarray(X, dtype=float)
     w, b = np.zeros(X.shape[1]), 0.0
@@ -40,7 +42,8 @@ def perceptron_train(X, y, lr=1.0, num_epochs=20):
     for epoch in range(1, num_epochs + 1):
         mistakes = 0
         for x, t in zip(X, y):
-            o = int(x @ w + b > 0)
+            net = x @ w + b
+            o = int(net > 0 if strict else net >= 0)
             w = w + lr * (t - o) * x
             b = float(b + lr * (t - o))
             mistakes += int(o != t)
