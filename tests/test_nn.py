@@ -92,3 +92,25 @@ def test_qa_example_one_step_gives_the_notes_weights():
     W1n, W2n, _, _ = nn.sgd_step(x, t, W1, W2, lr=1.0)
     np.testing.assert_array_equal(W1n.round(4), [[0.0991, 0.3971], [0.7976, 0.5926]])
     np.testing.assert_array_equal(W2n.round(4), [[0.2723], [0.8730]])
+
+
+def test_elu_matches_its_formula_keras_values_and_a_finite_difference():
+    z = np.array([-2.0, -0.5, 0.0, 0.5, 2.0])
+    # values from the Q&A notes' digest: Keras's elu(-2), elu(-0.5) with alpha = 1
+    np.testing.assert_allclose(nn.elu(z), [-0.86466473, -0.39346933, 0.0, 0.5, 2.0], atol=1e-8)
+    np.testing.assert_allclose(nn.elu(z, alpha=0.5)[:2], 0.5 * np.expm1(z[:2]))
+    zz = np.linspace(-3, 3, 61) + 0.013
+    eps = 1e-6
+    numeric = (nn.elu(zz + eps) - nn.elu(zz - eps)) / (2 * eps)
+    np.testing.assert_allclose(nn.elu_grad(zz), numeric, atol=1e-6)
+    assert np.isfinite(nn.elu(np.array([1000.0, -1000.0]))).all()
+
+
+def test_maxout_is_the_largest_piece_and_checks_shapes():
+    x = np.array([[-1.0], [0.5], [2.0]])
+    relu_like = nn.maxout(x, W=[[[1.0]], [[0.0]]], b=[[0.0], [0.0]])
+    np.testing.assert_allclose(relu_like, nn.relu(x))
+    absolute = nn.maxout(x, W=[[[1.0]], [[-1.0]]], b=[[0.0], [0.0]])
+    np.testing.assert_allclose(absolute, np.abs(x))
+    with pytest.raises(ValueError, match="maxout needs"):
+        nn.maxout(x, W=np.ones((2, 3, 1)), b=np.zeros((2, 1)))

@@ -12,7 +12,8 @@ import numpy as np
 __all__ = [
     "linear", "binary_step", "bipolar_step", "sigmoid", "sigmoid_grad",
     "bipolar_sigmoid", "bipolar_sigmoid_grad", "tanh", "tanh_grad", "relu",
-    "relu_grad", "leaky_relu", "leaky_relu_grad", "softmax",
+    "relu_grad", "leaky_relu", "leaky_relu_grad", "softmax", "elu", "elu_grad",
+    "maxout",
 ]
 
 
@@ -92,3 +93,36 @@ def softmax(z, axis=-1):
     return e / e.sum(axis=axis, keepdims=True)
 
 
+
+
+def elu(z, alpha=1.0):
+    """Exponential linear unit: z where z > 0, else alpha * (exp(z) - 1).
+
+    The Q&A notes' formula (chapter section "Activation functions", label
+    ``ch1-elu-maxout``); ``alpha=1`` is Keras's default.
+    """
+    z = np.asarray(z, dtype=float)
+    return np.where(z > 0, z, alpha * np.expm1(np.minimum(z, 0.0)))
+
+
+def elu_grad(z, alpha=1.0):
+    """Derivative of :func:`elu`: 1 where z > 0, else alpha * exp(z)."""
+    z = np.asarray(z, dtype=float)
+    return np.where(z > 0, 1.0, alpha * np.exp(np.minimum(z, 0.0)))
+
+
+def maxout(x, W, b):
+    """Maxout units: the largest of k affine pieces, max_j (x @ W[j] + b[j]).
+
+    ``x`` has shape (..., n_in), ``W`` (k, n_in, n_units) and ``b``
+    (k, n_units); the result has shape (..., n_units). The Q&A notes' formula
+    max(w1.x + b1, w2.x + b2) is k = 2 (chapter section "Activation
+    functions", label ``ch1-elu-maxout``).
+    """
+    x, W, b = np.asarray(x, dtype=float), np.asarray(W, dtype=float), np.asarray(b, dtype=float)
+    if W.ndim != 3 or b.shape != (W.shape[0], W.shape[2]) or x.shape[-1] != W.shape[1]:
+        raise ValueError(
+            f"maxout needs x (..., n_in), W (k, n_in, n_units), b (k, n_units); "
+            f"got x {x.shape}, W {W.shape}, b {b.shape}")
+    pieces = np.stack([x @ W[j] + b[j] for j in range(W.shape[0])])
+    return pieces.max(axis=0)
