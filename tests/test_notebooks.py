@@ -155,3 +155,39 @@ def test_table_of_contents_matches_files():
         )
     for path in ALL:
         assert rel(path).removesuffix(".ipynb") in files, f"{rel(path)} is not in _toc.yml"
+
+
+def _unclosed_fences(text: str) -> list[str]:
+    """Directive fences (```{admonition}, ````{dropdown}...) not closed by the same fence.
+
+    An unclosed fence swallows everything after it into the directive, and a
+    label inside it is then undefined: the book build fails far from the cause.
+    """
+    from markdown_it import MarkdownIt
+
+    lines = text.split("\n")
+    problems = []
+    for token in MarkdownIt("commonmark").parse(text):
+        if token.type != "fence" or not token.info.startswith("{") or token.map is None:
+            continue
+        start, end = token.map
+        last = lines[end - 1].strip() if end - 1 < len(lines) else ""
+        if end - 1 == start or last != token.markup:
+            problems.append(f"line {start + 1}: {lines[start].strip()!r} is not closed by "
+                            f"{token.markup!r}")
+    return problems
+
+
+@pytest.mark.parametrize("path", ALL, ids=rel)
+def test_directive_fences_are_closed(path):
+    for cell in load(path).cells:
+        if cell.cell_type == "markdown":
+            problems = _unclosed_fences(cell.source)
+            assert not problems, f"{rel(path)} cell {cell.get('id')}: {problems}"
+
+
+def test_unclosed_fence_is_found():
+    good = "````{admonition} A\n:class: dropdown\ntext\n````\n\n(lbl)=\n**Q**\n"
+    bad = "````{admonition} A\n:class: dropdown\ntext\n```\n\n(lbl)=\n**Q**\n"
+    assert _unclosed_fences(good) == []
+    assert _unclosed_fences(bad) and "not closed" in _unclosed_fences(bad)[0]

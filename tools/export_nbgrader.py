@@ -27,7 +27,7 @@ nbgrader cell metadata:
 inserting an exercise changes no other cell's id (and grades already in a
 gradebook keep their cells): ``lab01-q3-check`` (the test cell of ``q3``),
 ``lab01-q3-solution`` (the solution cells before it; ``-solution-2``... if
-there are several), ``lab01-q8-answer`` (a written answer). A solution cell
+there are several), ``lab01-q9-answer`` (a written answer). A solution cell
 that no check follows, and a markdown answer, are named after their nbformat
 cell id: ``lab01-cell-1a2b3c4d``. An exercise graded twice is an error: tag
 one of its checks ``not-graded``.
