@@ -8,7 +8,11 @@ module's docstring names the chapter section that derives it:
   (Unit 1);
 * :mod:`dlbook.nn.perceptron`: the perceptron learning rule (Unit 1);
 * :mod:`dlbook.nn.mlp`: forward pass, backpropagation and one SGD step of a
-  two-layer sigmoid network (Unit 1).
+  two-layer sigmoid network (Unit 1);
+* :mod:`dlbook.nn.optim`: gradient descent, momentum and Nesterov update
+  rules, one step at a time (Unit 2);
+* :mod:`dlbook.nn.conv`: padding arithmetic, 2-D convolution and pooling as
+  Keras computes them (Unit 3).
 
 Later units add their own modules (``optim``, ``conv``, ``rnn``...) and
 nothing else: every module of this package is imported here and its
