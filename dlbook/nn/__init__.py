@@ -12,7 +12,9 @@ module's docstring names the chapter section that derives it:
 * :mod:`dlbook.nn.optim`: gradient descent, momentum and Nesterov update
   rules, one step at a time (Unit 2);
 * :mod:`dlbook.nn.conv`: padding arithmetic, 2-D convolution and pooling as
-  Keras computes them (Unit 3).
+  Keras computes them (Unit 3);
+* :mod:`dlbook.nn.rnn`: one time step of SimpleRNN, LSTM and GRU cells with
+  Keras's weight layout (Unit 4).
 
 Later units add their own modules (``optim``, ``conv``, ``rnn``...) and
 nothing else: every module of this package is imported here and its
