@@ -462,3 +462,39 @@ def erratum(claim_id: str) -> None:
         print(box_text(box.claim))
     else:
         display(box)
+
+
+@dataclasses.dataclass(frozen=True)
+class Tally:
+    """What one chapter checked against the notes (see :func:`tally`)."""
+
+    values: tuple[Claim, ...]  # numbers compared
+    numeric: tuple[Claim, ...]  # numbers the notes get wrong
+    statements: tuple[Claim, ...]  # statements corrected
+
+    def report(self) -> str:
+        out = [f"{len(self.values)} numbers compared in this chapter; {len(self.numeric)} errata:"]
+        out += [f"  {c.id} ({c.notes_name}, {lines_text(c.lines)}): "
+                f"notes {show(c.notes_value, c.decimals)}, "
+                f"correct {show(c.correct, c.correct_decimals)}" for c in self.numeric]
+        out.append(f"{len(self.statements)} statements corrected:")
+        out += [f"  {c.id} ({c.notes_name}, {lines_text(c.lines)}): {c.title}"
+                for c in self.statements]
+        return "\n".join(out)
+
+    def __repr__(self) -> str:  # shown when the call ends a cell
+        return self.report()
+
+
+def tally(section: str) -> Tally:
+    """The claims of one chapter (``"chapters/02_training_deep_networks"``), for its summary.
+
+    Its text lists the numeric errata and the corrected statements; glue its
+    counts, ``len(t.values)``, ``len(t.numeric)`` and ``len(t.statements)``.
+    """
+    ours = [c for c in registry().values() if c.section == section]
+    if not ours:
+        raise ValueError(f"no claim names the section {section!r}")
+    values = tuple(c for c in ours if not c.is_statement)
+    return Tally(values, tuple(c for c in values if c.is_erratum),
+                 tuple(c for c in ours if c.is_statement))

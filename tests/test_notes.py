@@ -582,3 +582,18 @@ def test_loading_the_registry_skips_jsonschemas_slow_optional_formats():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          cwd=ROOT, check=True).stdout.split()
     assert out == ["False", "True"]
+
+
+def test_tally_counts_a_chapter_and_lists_its_errata():
+    t = notes.tally("chapters/01_neural_networks")
+    ours = [c for c in notes.registry().values() if c.section == "chapters/01_neural_networks"]
+    assert len(t.values) + len(t.statements) == len(ours)
+    assert all(c.is_erratum and not c.is_statement for c in t.numeric)
+    text = repr(t)
+    assert text.startswith(f"{len(t.values)} numbers compared in this chapter; {len(t.numeric)} errata:")
+    assert all(c.id in text for c in t.numeric + t.statements)
+
+
+def test_tally_of_a_section_without_claims_is_an_error():
+    with pytest.raises(ValueError, match="no claim names the section"):
+        notes.tally("chapters/99_nothing")
