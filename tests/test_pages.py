@@ -148,7 +148,9 @@ def test_unit_one_topics_are_taught_by_the_unit_one_chapter(cw):
         if s.id in ("mca402b", "r20a6610"):
             for t in s.units[0].topics:
                 assert t.sections, f"{s.id} Unit I topic {t.topic!r} is not covered"
-                assert all(x.startswith("chapters/01_neural_networks") for x in t.sections)
+                # later chapters may take a topic further (SGD in Unit 2), but Unit 1 teaches it
+                assert any(x.startswith("chapters/01_neural_networks") for x in t.sections), (
+                    f"{s.id} Unit I topic {t.topic!r} is not taught in the Unit 1 chapter")
 
 
 def test_planned_chapters_are_named_consistently(cw):
