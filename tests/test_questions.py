@@ -269,3 +269,9 @@ def test_the_schema_file_is_valid_json_schema():
 
     _data.validator.cache_clear()
     assert _data.validator("questions").schema["type"] == "array"  # check_schema ran
+
+
+def test_unit_two_questions_of_each_source():
+    """The questions the notes ask about Unit 2 that Unit 1 does not already answer."""
+    counts = {s: sum(q.source == s for q in questions.for_unit(2)) for s in notes.sources()}
+    assert counts == {"000": 1, "002": 3, "003": 7, "004": 2}

@@ -9,8 +9,10 @@ module's docstring names the chapter section that derives it:
 * :mod:`dlbook.nn.perceptron`: the perceptron learning rule (Unit 1);
 * :mod:`dlbook.nn.mlp`: forward pass, backpropagation and one SGD step of a
   two-layer sigmoid network (Unit 1);
-* :mod:`dlbook.nn.optim`: gradient descent, momentum and Nesterov update
-  rules, one step at a time (Unit 2);
+* :mod:`dlbook.nn.optim`: gradient descent, momentum, Nesterov, AdaGrad,
+  RMSprop and Adam update rules, one step at a time (Unit 2);
+* :mod:`dlbook.nn.training`: a deep network's forward and backward pass,
+  initialisation, clipping, dropout and batch normalisation (Unit 2);
 * :mod:`dlbook.nn.conv`: padding arithmetic, 2-D convolution and pooling as
   Keras computes them (Unit 3);
 * :mod:`dlbook.nn.rnn`: one time step of SimpleRNN, LSTM and GRU cells with
