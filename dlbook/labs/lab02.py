@@ -298,7 +298,7 @@ q4 = ValueExercise(
         "0.5 * (6 - w_new * x1) ** 2.",
     ],
     solution=(
-        "x1, label, w, lr = 2.0, 6.0, 5.0, 0.1\n"
+        "x1, label, w, lr = 2.0, 6.0, 5.0, 0.1\n"  # given in the lab
         "grad = x1 * (w * x1 - label)\n"
         "w_new = w - lr * grad\n"
         "loss_new = 0.5 * (label - w_new * x1) ** 2\n"
@@ -395,6 +395,7 @@ def race_exercise(final_loss: Mapping[str, float], num_epochs: int = 20) -> Choi
                "final_loss.",
                "min(final_loss, key=final_loss.get) is the name with the smallest value."],
         solution="fastest = min(final_loss, key=final_loss.get)",
+        answer_name="fastest",
         reference=best,
         wrong_answers=[Wrong(worst, "HIGHEST training loss"),
                        Wrong("Adagrad", "not one of the options")],
@@ -592,6 +593,7 @@ def vanishing_exercise(norms: Mapping[str, Sequence[float]]) -> ChoiceExercise:
                  'vanishing = [net for net, r in ratio.items() if r < 0.01]\n'
                  'diagnosis = vanishing[0] if len(vanishing) == 1 else '
                  '("both" if vanishing else "neither")',
+        answer_name="diagnosis",
         reference=truth,
         wrong_answers=[Wrong(wrong[0], feedback[wrong[0]][:30]),
                        Wrong(wrong[1], feedback[wrong[1]][:30]),
@@ -841,7 +843,8 @@ class OptimizerDesignExercise(Exercise):
         """The training loss of the fixed model after the budget, with a fresh copy of
         ``optimizer`` (cached by its config)."""
         config = keras.optimizers.serialize(optimizer)
-        key = json.dumps(config, sort_keys=True, default=str)
+        settings = {k: v for k, v in config["config"].items() if k != "name"}
+        key = json.dumps([config["class_name"], settings], sort_keys=True, default=str)
         if key not in self._losses:
             namespace = self.context() | {"seed": self.seed}
             exec(DESIGN_MODEL, namespace)
