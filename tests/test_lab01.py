@@ -5,7 +5,9 @@
   forward difference does fail q6's tolerance);
 - the full configuration (DLBOOK_MODE=full, MNIST) of the design exercise runs:
   the lab's own data, design, check and evaluation cells, on a few batches of
-  synthetic 28x28 images in place of MNIST (CI has no GPU and no network).
+  synthetic 28x28 images in place of MNIST (CI has no GPU and no network);
+- the kinds and the data helper Lab 1 moved to the package can still be imported
+  from it, and q10 loads its digits at its first use, not at import.
 """
 
 from __future__ import annotations
@@ -14,7 +16,10 @@ import numpy as np
 import nbformat
 import pytest
 
-from dlbook import nn
+import subprocess
+import sys
+
+from dlbook import datasets, exercises, nn
 from dlbook.labs import lab01
 from tools import book, conventions
 
@@ -85,3 +90,33 @@ def test_full_mode_design_runs_on_synthetic_mnist(monkeypatch, capsys):
     assert result.status == "incorrect" and "64 MNIST images" in result.message
     with pytest.raises(AssertionError):
         exec(evaluate, namespace)  # the evaluation asserts the target
+
+
+def test_moved_kinds_are_still_importable_from_lab01():
+    from dlbook.labs.lab01 import DesignExercise, ProcedureExercise, load_small_digits
+
+    assert DesignExercise is exercises.DesignExercise
+    assert ProcedureExercise is exercises.ProcedureExercise
+    assert load_small_digits is datasets.load_small_digits
+
+
+def test_importing_lab01_loads_no_digits():
+    code = ("import sys, dlbook.labs.lab01 as lab\n"
+            "assert 'sklearn.datasets' not in sys.modules, 'the digits loaded at import'\n"
+            "assert lab.q10.X_train.shape == (1437, 64) and lab.q10.y_test.shape == (360,)\n")
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=300)
+    assert res.returncode == 0, res.stderr[-2000:]
+
+
+def test_design_data_loads_once_at_the_first_use():
+    calls = []
+
+    def load():
+        calls.append(1)
+        return lab01.load_small_digits()
+
+    q = lab01.design_exercise(load)
+    assert not calls
+    assert q.X_train.shape[1] == q.X_test.shape[1] == 64 and len(q.y_test) == len(q.X_test)
+    assert q.context()["X_train"] is q.X_train and len(calls) == 1

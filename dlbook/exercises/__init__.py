@@ -22,7 +22,8 @@ The package
               list is ``MISMATCH_KINDS``), so that feedback is chosen from the
               kind, never from the words (``model.compare_models`` does the
               same for two models: "layer_count", "setting"...);
-``value``, ``function``, ``model``, ``written``: one module per kind.
+``value``, ``function``, ``procedure``, ``model``, ``design``, ``written``: one
+              module per kind.
 
 Kinds of exercise
 -----------------
@@ -54,6 +55,27 @@ Kinds of exercise
     expr``; ``answer_name="mlp"`` for another name) and the wrong answers
     (``variant(build_fn, 2, units=8)``: layer 2 with 8 units).
     ``ignore=("activation",)`` skips keys the exercise does not ask about.
+``ProcedureExercise(name, title, reference=func, cases=[(args, "words"), ...], outputs=("w", "b"), ...)``
+    A function checked by what it returns on the checker's own cases, which
+    the student has not traced: each case is ``(args, words)``, ``words``
+    naming the inputs in the feedback (``"NAND with lr = 1"``). ``reference``
+    returns the results named in ``outputs`` (a tuple, or one value when there
+    is one name); each is compared with ``atol``. ``slips=[(func, "message")]``
+    are functions with one known slip each: a student whose results match a
+    slip's gets its message (and each slip is a recorded wrong answer). An
+    answer that changes an input array in place is told so. Subclasses
+    override ``_results(func, args, call)`` to run the function differently
+    (Lab 2's update rules run it for several steps).
+``DesignExercise(name, title, data=(X_train, X_test, y_train, y_test), target=0.975, data_name="digits", seed=0, ...)``
+    A trained Keras classifier of 10 classes (inputs: rows of pixels) that
+    must reach ``target`` accuracy on the test images. ``data`` may be a
+    function without arguments that returns the four arrays (for example
+    :func:`dlbook.datasets.load_small_digits`): it is called at the first
+    use, so that importing the lab loads nothing. Recorded answers and the
+    solution are notebook code that trains ``model`` from the names of
+    ``context()`` (keras, layers, X_train, y_train, seed); each is trained
+    once. Subclasses change ``context`` and ``grade`` (Lab 2's q8 judges the
+    validation loss against a baseline).
 ``WrittenExercise(name, title, model_answer="...", key_points=[...])``
     A written answer: ``check()`` says there is no automatic check and how to
     compare with the model answer; ``solution()`` shows it.
@@ -152,14 +174,16 @@ from dlbook.exercises.core import (
     BLANK, CORRECT, INCORRECT, UNCHECKED, Exercise, Incorrect, NotAttempted, Result, Right,
     Wrong, call_student, show,
 )
+from dlbook.exercises.design import DesignExercise
 from dlbook.exercises.function import Case, FunctionExercise
 from dlbook.exercises.model import ModelExercise, variant
+from dlbook.exercises.procedure import ProcedureExercise
 from dlbook.exercises.value import ValueExercise
 from dlbook.exercises.written import WrittenExercise
 
 __all__ = [
     "BLANK", "CORRECT", "INCORRECT", "UNCHECKED", "MISMATCH_KINDS",
-    "Case", "Exercise", "FunctionExercise", "Incorrect", "Mismatch", "ModelExercise",
-    "NotAttempted", "Result", "Right", "ValueExercise", "Wrong", "WrittenExercise",
-    "call_student", "compare", "show", "variant",
+    "Case", "DesignExercise", "Exercise", "FunctionExercise", "Incorrect", "Mismatch",
+    "ModelExercise", "NotAttempted", "ProcedureExercise", "Result", "Right", "ValueExercise",
+    "Wrong", "WrittenExercise", "call_student", "compare", "show", "variant",
 ]

@@ -15,9 +15,11 @@ check a skill of the Unit 1 chapter on inputs the student has not seen:
   accuracy that the lab's old two-layer model does not (``design_exercise``
   makes the same exercise for MNIST in the full configuration).
 
-q3 to q6 use :class:`ProcedureExercise` and q10 :class:`DesignExercise`, two
-kinds of exercise defined here (see "Defining your own kind of exercise" in
-:mod:`dlbook.exercises`).
+q3 to q6 use :class:`~dlbook.exercises.ProcedureExercise` and q10
+:class:`~dlbook.exercises.DesignExercise`, two kinds of :mod:`dlbook.exercises`;
+q10 loads its digits at its first use, not at import. ``ProcedureExercise``,
+``DesignExercise`` and ``load_small_digits`` (from :mod:`dlbook.datasets`) can
+still be imported from here.
 
 Use: ``from dlbook.labs.lab01 import q1, q2, ..., q10``.
 """
@@ -26,112 +28,17 @@ from __future__ import annotations
 
 import functools
 import math
-from typing import Any, Callable, Sequence
+from typing import Callable
 
 import numpy as np
 
 from dlbook import nn, notes
-from dlbook.exercises import Case, Exercise, FunctionExercise, Incorrect, ModelExercise
-from dlbook.exercises import NotAttempted, Right, ValueExercise, Wrong, WrittenExercise
-from dlbook.exercises import call_student, compare, variant
-from dlbook.exercises.compare import fmt, sentence, type_name
-from dlbook.exercises.function import source_of
+from dlbook.datasets import load_small_digits
+from dlbook.exercises import Case, DesignExercise, FunctionExercise, ModelExercise
+from dlbook.exercises import ProcedureExercise, Right, ValueExercise, Wrong, WrittenExercise
+from dlbook.exercises import variant
 
 NOTEBOOK = "01_neural_networks_lab.ipynb"
-
-
-# ---- a kind of exercise: a procedure run on inputs the student has not seen ------
-
-def _stub(*args, **kwargs):
-    raise NotImplementedError()
-
-
-def _copy_args(args: tuple) -> tuple:
-    return tuple(np.array(a, dtype=float) if isinstance(a, np.ndarray) else a for a in args)
-
-
-class ProcedureExercise(Exercise):
-    """A function checked by what it returns on cases of the checker's own.
-
-    ``reference(*args)`` returns the results named in ``outputs`` (a tuple of
-    them, or one value when there is one name). Each case is ``(args,
-    words)``; ``words`` describes the inputs in the feedback. ``slips=[(function,
-    message)]`` are functions with one known slip each: when the student's
-    results match a slip's results on a case, that slip's message is the
-    feedback (and each slip is a recorded wrong answer of the self-test). A
-    function that changes an array argument in place is told so.
-    """
-
-    kind = "procedure"
-    blank = staticmethod(_stub)
-
-    def __init__(self, name: str, title: str, *, reference: Callable,
-                 cases: Sequence[tuple[tuple, str]], outputs: Sequence[str],
-                 slips: Sequence[tuple[Callable, str]] = (), atol: float = 1e-6,
-                 correct_message: str = "", **kwargs):
-        kwargs["wrong_answers"] = list(kwargs.get("wrong_answers", ())) + [
-            Wrong(f, message) for f, message in slips]
-        super().__init__(name, title, reference=reference, **kwargs)
-        self.cases = list(cases)
-        self.outputs = tuple(outputs)
-        self.slips = list(slips)
-        self.atol = atol
-        self.func_name = reference.__name__
-        self.correct_message = correct_message
-
-    @property
-    def answer_name(self) -> str:
-        return self.func_name
-
-    def solution_text(self) -> str:
-        return source_of(self.reference)
-
-    def blank_message(self) -> str:
-        return f"write the body of {self.func_name}, then run this cell again."
-
-    def _results(self, func: Callable, args: tuple, call: str) -> tuple:
-        copies = _copy_args(args)
-        got = call_student(func, *copies, when=f", when called on {call}",
-                           blank_message=self.blank_message())
-        for before, after in zip(args, copies):
-            if isinstance(before, np.ndarray) and not np.allclose(before, after, rtol=1e-12,
-                                                                  atol=1e-12):
-                raise Incorrect(f"on {call}, {self.func_name} changed one of its input arrays "
-                                "in place: put every entry back (or work on a copy) before "
-                                "returning.")
-        if got is None or got is Ellipsis:
-            raise NotAttempted(f"{self.func_name} returned {fmt(got)} on {call}: write its "
-                               "body and end it with `return ...`.")
-        if len(self.outputs) == 1:
-            return (got,)
-        if not isinstance(got, (tuple, list)) or len(got) != len(self.outputs):
-            raise Incorrect(f"{self.func_name} should return {len(self.outputs)} values, "
-                            f"{', '.join(self.outputs)}; on {call} it returned {fmt(got)} "
-                            f"({type_name(got)}).")
-        return tuple(got)
-
-    def _mismatch(self, got: tuple, want: tuple) -> str | None:
-        for name, g, w in zip(self.outputs, got, want):
-            mismatch = compare(g, w, atol=self.atol, what=name)
-            if mismatch is not None:
-                return mismatch.text
-        return None
-
-    def grade(self, answer: Any) -> str:
-        if not callable(answer):
-            raise Incorrect(f"expected a function, but you passed {fmt(answer)} "
-                            f"({type_name(answer)}). Pass the function itself, "
-                            f"{self.func_name}, without calling it.")
-        for args, call in self.cases:
-            got = self._results(answer, args, call)
-            problem = self._mismatch(got, self._results(self.reference, args, call))
-            if problem is None:
-                continue
-            for slip, message in self.slips:
-                if self._mismatch(got, self._results(slip, args, call)) is None:
-                    raise Incorrect(f"on {call}: {message}")
-            raise Incorrect(sentence(f"on {call}, {problem}"))
-        return self.correct_message or f"{self.func_name} passes all {len(self.cases)} cases."
 
 
 def _sig(z: float) -> float:
@@ -769,17 +676,6 @@ q9 = WrittenExercise(
 # ---- q10: a digits classifier the student designs -----------------------------------
 
 
-def load_small_digits():
-    """scikit-learn's 8x8 digits as rows of pixels in [0, 1]: X_train, X_test, y_train, y_test."""
-    from sklearn.datasets import load_digits
-    from sklearn.model_selection import train_test_split
-
-    digits = load_digits()
-    X = digits.images.reshape(len(digits.images), -1).astype("float32") / 16.0
-    return train_test_split(X, digits.target, test_size=0.2, stratify=digits.target,
-                            random_state=0)
-
-
 #: The test accuracy the design must reach. Measured on the 8x8 digits (TensorFlow,
 #: CPU, seeds 0, 1, 2): the lab's old model (128 and 64 relu units, 30 epochs of
 #: batches of 32) gets 0.967, 0.978, 0.964 (0.967 at the lab's seed 0), a copied
@@ -819,88 +715,10 @@ ONE_OUTPUT = UNTRAINED.replace('layers.Dense(10, activation="softmax")',
                                'layers.Dense(1, activation="sigmoid")')
 
 
-class DesignExercise(Exercise):
-    """A trained Keras classifier that must reach ``target`` accuracy on the test images.
-
-    The answer is the trained model. Recorded answers (and the solution) are
-    notebook code that trains one on the exercise's training images.
-    """
-
-    kind = "design"
-
-    def __init__(self, name: str, title: str, *, data: tuple, target: float,
-                 data_name: str, seed: int = 0, **kwargs):
-        X_train, X_test, y_train, y_test = (np.asarray(a) for a in data)
-        kwargs.setdefault("solution_context", self.context)
-        super().__init__(name, title, **kwargs)
-        self.X_train, self.y_train, self.X_test, self.y_test = X_train, y_train, X_test, y_test
-        self.target = target
-        self.data_name = data_name
-        self.seed = seed
-        self._trained: dict[str, Any] = {}
-
-    def context(self) -> dict:
-        """The names the lab's design cell has: keras, layers, the training data, seed."""
-        import keras
-
-        return {"keras": keras, "layers": keras.layers, "X_train": self.X_train,
-                "y_train": self.y_train, "seed": self.seed}
-
-    def train(self, code: str) -> Any:
-        """The model that ``code`` (a notebook cell) trains on the training images."""
-        namespace = self.context()
-        exec(compile(code, f"<{self.name} design>", "exec"), namespace)
-        return namespace["model"]
-
-    def recorded(self, answer: Any) -> Any:
-        """A recorded answer's model, trained once (the self-tests check it several times)."""
-        if not isinstance(answer, str):
-            return answer
-        if answer not in self._trained:
-            self._trained[answer] = self.train(answer)
-        return self._trained[answer]
-
-    def reference_answer(self) -> Any:
-        return self.recorded(self.solution_text())
-
-    def blank_message(self) -> str:
-        return "design, compile and train your model in place of the ..., then run this cell again."
-
-    def grade(self, answer: Any) -> str:
-        import keras
-
-        if not isinstance(answer, keras.Model):
-            raise Incorrect(f"expected a trained Keras model, but you passed {fmt(answer)} "
-                            f"({type_name(answer)}).")
-        n_in = self.X_test.shape[1]
-        if tuple(answer.input_shape) != (None, n_in):
-            raise Incorrect(f"your model takes inputs of shape {fmt(tuple(answer.input_shape))}, "
-                            f"but each image is a row of {n_in} pixels: "
-                            f"keras.Input(shape=({n_in},)).")
-        if tuple(answer.output_shape) != (None, 10):
-            raise Incorrect(f"your model's output has shape {fmt(tuple(answer.output_shape))}: "
-                            "a classifier of 10 digits ends with Dense(10, activation="
-                            "\"softmax\"), one probability per digit.")
-        proba = keras.ops.convert_to_numpy(answer.predict(self.X_test, verbose=0))
-        accuracy = float(np.mean(proba.argmax(axis=1) == self.y_test))
-        words = f"test accuracy {accuracy:.3f} on {len(self.y_test)} {self.data_name} images"
-        if accuracy >= self.target:
-            return f"{words}, at least the target {self.target:g}."
-        if accuracy < 0.5:
-            raise Incorrect(f"{words}: the model has hardly learned. Did you compile and "
-                            "train it (model.fit)? With integer labels and a softmax "
-                            "output the loss is sparse_categorical_crossentropy; Adam with "
-                            "learning_rate=1e-3 is a safe start.")
-        raise Incorrect(f"{words}, below the target {self.target:g}. Try wider hidden "
-                        "layers (256 or 512 units), Dropout(0.2) after each hidden layer "
-                        "against overfitting, more epochs (the validation curve shows when "
-                        "to stop), and training on all the training images (no "
-                        "validation_split) once your choices are made.")
-
-
-def design_exercise(data: tuple, data_name: str = "digits", seed: int = 0):
+def design_exercise(data: tuple | Callable[[], tuple], data_name: str = "digits",
+                    seed: int = 0):
     """Exercise q10 for the data the lab loaded, ``(X_train, X_test, y_train, y_test)``
-    (MNIST in the full configuration)."""
+    (MNIST in the full configuration), or a function that loads them at the first use."""
     target = FULL_TARGET if data_name == "MNIST" else QUICK_TARGET
     return DesignExercise(
         "q10", "A digits classifier of your own design",
@@ -929,6 +747,6 @@ def design_exercise(data: tuple, data_name: str = "digits", seed: int = 0):
 
 
 
-q10 = design_exercise(load_small_digits())
+q10 = design_exercise(load_small_digits)  # the digits load at q10's first use
 
 EXERCISES = [q1, q2, q3, q4, q5, q6, q7, q8, q9, q10]

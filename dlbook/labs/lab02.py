@@ -17,9 +17,9 @@ skills of the Unit 2 chapter:
   fixed budget of epochs, a loss the default SGD does not reach.
 
 q1 to q3 use :class:`UpdateRuleExercise`, q6 :class:`GradientNormsExercise`
-(both built on Lab 1's :class:`~dlbook.labs.lab01.ProcedureExercise`), q5 and
-q7 :class:`ChoiceExercise`, q8 :class:`RegularizationExercise` (built on Lab
-1's :class:`~dlbook.labs.lab01.DesignExercise`) and q9
+(both built on :class:`~dlbook.exercises.ProcedureExercise`), q5 and
+q7 :class:`ChoiceExercise`, q8 :class:`RegularizationExercise` (built on
+:class:`~dlbook.exercises.DesignExercise`) and q9
 :class:`OptimizerDesignExercise`. q5 and q7 are judged on the notebook's own
 run: the notebook makes them with :func:`race_exercise` and
 :func:`vanishing_exercise`; the module's own q5 and q7 hold example results
@@ -38,9 +38,10 @@ import keras
 import numpy as np
 
 from dlbook.autodiff import gradients
-from dlbook.exercises import Exercise, Incorrect, Right, ValueExercise, Wrong
+from dlbook.datasets import load_small_digits
+from dlbook.exercises import DesignExercise, Exercise, Incorrect, ProcedureExercise, Right
+from dlbook.exercises import ValueExercise, Wrong
 from dlbook.exercises.compare import compare, fmt, type_name
-from dlbook.labs.lab01 import DesignExercise, ProcedureExercise, load_small_digits
 
 NOTEBOOK = "02_training_lab.ipynb"
 

@@ -1,0 +1,102 @@
+"""A design answer: a trained Keras classifier that must reach a test accuracy."""
+
+from __future__ import annotations
+
+import functools
+from typing import Any, Callable
+
+import numpy as np
+
+from dlbook.exercises.compare import fmt, type_name
+from dlbook.exercises.core import Exercise, Incorrect
+
+
+class DesignExercise(Exercise):
+    """A trained Keras classifier that must reach ``target`` accuracy on the test images.
+
+    The answer is the trained model. Recorded answers (and the solution) are
+    notebook code that trains one on the exercise's training images. ``data`` is
+    ``(X_train, X_test, y_train, y_test)``, or a function without arguments that
+    returns them: it is called at the first use, so that defining the exercise
+    (importing a lab module) loads no data.
+    """
+
+    kind = "design"
+
+    def __init__(self, name: str, title: str, *, data: tuple | Callable[[], tuple],
+                 target: float, data_name: str, seed: int = 0, **kwargs):
+        kwargs.setdefault("solution_context", self.context)
+        super().__init__(name, title, **kwargs)
+        self._load = data if callable(data) else (lambda: data)
+        self.target = target
+        self.data_name = data_name
+        self.seed = seed
+        self._trained: dict[str, Any] = {}
+
+    @functools.cached_property
+    def _arrays(self) -> tuple:
+        """``(X_train, X_test, y_train, y_test)`` as arrays, loaded at the first use."""
+        return tuple(np.asarray(a) for a in self._load())
+
+    X_train = property(lambda self: self._arrays[0], doc="The training inputs.")
+    X_test = property(lambda self: self._arrays[1], doc="The test inputs.")
+    y_train = property(lambda self: self._arrays[2], doc="The training labels.")
+    y_test = property(lambda self: self._arrays[3], doc="The test labels.")
+
+    def context(self) -> dict:
+        """The names the lab's design cell has: keras, layers, the training data, seed."""
+        import keras
+
+        return {"keras": keras, "layers": keras.layers, "X_train": self.X_train,
+                "y_train": self.y_train, "seed": self.seed}
+
+    def train(self, code: str) -> Any:
+        """The model that ``code`` (a notebook cell) trains on the training images."""
+        namespace = self.context()
+        exec(compile(code, f"<{self.name} design>", "exec"), namespace)
+        return namespace["model"]
+
+    def recorded(self, answer: Any) -> Any:
+        """A recorded answer's model, trained once (the self-tests check it several times)."""
+        if not isinstance(answer, str):
+            return answer
+        if answer not in self._trained:
+            self._trained[answer] = self.train(answer)
+        return self._trained[answer]
+
+    def reference_answer(self) -> Any:
+        return self.recorded(self.solution_text())
+
+    def blank_message(self) -> str:
+        return "design, compile and train your model in place of the ..., then run this cell again."
+
+    def grade(self, answer: Any) -> str:
+        import keras
+
+        if not isinstance(answer, keras.Model):
+            raise Incorrect(f"expected a trained Keras model, but you passed {fmt(answer)} "
+                            f"({type_name(answer)}).")
+        n_in = self.X_test.shape[1]
+        if tuple(answer.input_shape) != (None, n_in):
+            raise Incorrect(f"your model takes inputs of shape {fmt(tuple(answer.input_shape))}, "
+                            f"but each image is a row of {n_in} pixels: "
+                            f"keras.Input(shape=({n_in},)).")
+        if tuple(answer.output_shape) != (None, 10):
+            raise Incorrect(f"your model's output has shape {fmt(tuple(answer.output_shape))}: "
+                            "a classifier of 10 digits ends with Dense(10, activation="
+                            "\"softmax\"), one probability per digit.")
+        proba = keras.ops.convert_to_numpy(answer.predict(self.X_test, verbose=0))
+        accuracy = float(np.mean(proba.argmax(axis=1) == self.y_test))
+        words = f"test accuracy {accuracy:.3f} on {len(self.y_test)} {self.data_name} images"
+        if accuracy >= self.target:
+            return f"{words}, at least the target {self.target:g}."
+        if accuracy < 0.5:
+            raise Incorrect(f"{words}: the model has hardly learned. Did you compile and "
+                            "train it (model.fit)? With integer labels and a softmax "
+                            "output the loss is sparse_categorical_crossentropy; Adam with "
+                            "learning_rate=1e-3 is a safe start.")
+        raise Incorrect(f"{words}, below the target {self.target:g}. Try wider hidden "
+                        "layers (256 or 512 units), Dropout(0.2) after each hidden layer "
+                        "against overfitting, more epochs (the validation curve shows when "
+                        "to stop), and training on all the training images (no "
+                        "validation_split) once your choices are made.")

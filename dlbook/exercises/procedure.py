@@ -1,0 +1,99 @@
+"""A procedure answer: a function checked on inputs the student has not seen."""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from dlbook.exercises.compare import compare, fmt, sentence, type_name
+from dlbook.exercises.core import Exercise, Incorrect, NotAttempted, Wrong, call_student
+from dlbook.exercises.function import _stub_function, source_of
+
+
+def _copy_args(args: tuple) -> tuple:
+    return tuple(np.array(a, dtype=float) if isinstance(a, np.ndarray) else a for a in args)
+
+
+class ProcedureExercise(Exercise):
+    """A function checked by what it returns on cases of the checker's own.
+
+    ``reference(*args)`` returns the results named in ``outputs`` (a tuple of
+    them, or one value when there is one name). Each case is ``(args,
+    words)``; ``words`` describes the inputs in the feedback. ``slips=[(function,
+    message)]`` are functions with one known slip each: when the student's
+    results match a slip's results on a case, that slip's message is the
+    feedback (and each slip is a recorded wrong answer of the self-test). A
+    function that changes an array argument in place is told so.
+    """
+
+    kind = "procedure"
+    blank = staticmethod(_stub_function)
+
+    def __init__(self, name: str, title: str, *, reference: Callable,
+                 cases: Sequence[tuple[tuple, str]], outputs: Sequence[str],
+                 slips: Sequence[tuple[Callable, str]] = (), atol: float = 1e-6,
+                 correct_message: str = "", **kwargs):
+        kwargs["wrong_answers"] = list(kwargs.get("wrong_answers", ())) + [
+            Wrong(f, message) for f, message in slips]
+        super().__init__(name, title, reference=reference, **kwargs)
+        self.cases = list(cases)
+        self.outputs = tuple(outputs)
+        self.slips = list(slips)
+        self.atol = atol
+        self.func_name = reference.__name__
+        self.correct_message = correct_message
+
+    @property
+    def answer_name(self) -> str:
+        return self.func_name
+
+    def solution_text(self) -> str:
+        return source_of(self.reference)
+
+    def blank_message(self) -> str:
+        return f"write the body of {self.func_name}, then run this cell again."
+
+    def _results(self, func: Callable, args: tuple, call: str) -> tuple:
+        copies = _copy_args(args)
+        got = call_student(func, *copies, when=f", when called on {call}",
+                           blank_message=self.blank_message())
+        for before, after in zip(args, copies):
+            if isinstance(before, np.ndarray) and not np.allclose(before, after, rtol=1e-12,
+                                                                  atol=1e-12):
+                raise Incorrect(f"on {call}, {self.func_name} changed one of its input arrays "
+                                "in place: put every entry back (or work on a copy) before "
+                                "returning.")
+        if got is None or got is Ellipsis:
+            raise NotAttempted(f"{self.func_name} returned {fmt(got)} on {call}: write its "
+                               "body and end it with `return ...`.")
+        if len(self.outputs) == 1:
+            return (got,)
+        if not isinstance(got, (tuple, list)) or len(got) != len(self.outputs):
+            raise Incorrect(f"{self.func_name} should return {len(self.outputs)} values, "
+                            f"{', '.join(self.outputs)}; on {call} it returned {fmt(got)} "
+                            f"({type_name(got)}).")
+        return tuple(got)
+
+    def _mismatch(self, got: tuple, want: tuple) -> str | None:
+        for name, g, w in zip(self.outputs, got, want):
+            mismatch = compare(g, w, atol=self.atol, what=name)
+            if mismatch is not None:
+                return mismatch.text
+        return None
+
+    def grade(self, answer: Any) -> str:
+        if not callable(answer):
+            raise Incorrect(f"expected a function, but you passed {fmt(answer)} "
+                            f"({type_name(answer)}). Pass the function itself, "
+                            f"{self.func_name}, without calling it.")
+        for args, call in self.cases:
+            got = self._results(answer, args, call)
+            problem = self._mismatch(got, self._results(self.reference, args, call))
+            if problem is None:
+                continue
+            for slip, message in self.slips:
+                if self._mismatch(got, self._results(slip, args, call)) is None:
+                    raise Incorrect(f"on {call}: {message}")
+            raise Incorrect(sentence(f"on {call}, {problem}"))
+        return self.correct_message or f"{self.func_name} passes all {len(self.cases)} cases."
