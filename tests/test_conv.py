@@ -67,3 +67,35 @@ def test_pooling_matches_keras(mode, layer, padding):
 def test_conv2d_reports_mismatched_channels():
     with pytest.raises(ValueError, match="expects 2 channels"):
         nn.conv2d(np.zeros((4, 4, 3)), np.zeros((3, 3, 2, 1)))
+
+
+@pytest.mark.parametrize("mode", ["full", "valid"])
+@pytest.mark.parametrize("nx, nh", [(7, 3), (3, 7), (5, 5), (1, 4), (6, 1)])
+def test_conv1d_is_np_convolve(mode, nx, nh):
+    x, h = RNG.normal(size=nx), RNG.normal(size=nh)
+    np.testing.assert_allclose(nn.conv1d(x, h, mode), np.convolve(x, h, mode), atol=1e-12)
+
+
+def test_conv1d_flips_the_kernel_where_conv1d_layers_do_not():
+    x, h = np.arange(1.0, 6.0), np.array([1.0, 0.0, -1.0])
+    np.testing.assert_array_equal(nn.conv1d(x, h, "valid"), [2.0, 2.0, 2.0])
+    layer = keras.layers.Conv1D(1, 3, use_bias=False)
+    layer.build((1, 5, 1))
+    layer.set_weights([h.reshape(3, 1, 1)])
+    keras_out = keras.ops.convert_to_numpy(layer(x.reshape(1, 5, 1).astype("float32")))
+    np.testing.assert_allclose(keras_out.ravel(), [-2.0, -2.0, -2.0])  # no flip
+    np.testing.assert_allclose(nn.conv1d(x, h[::-1], "valid"), keras_out.ravel())
+
+
+def test_conv1d_of_unit_steps_is_a_ramp():
+    np.testing.assert_array_equal(nn.conv1d(np.ones(10), np.ones(10))[:10], np.arange(1, 11))
+
+
+@pytest.mark.parametrize("args, message", [
+    (([1.0, 2.0], [1.0], "same"), "mode must be"),
+    (([[1.0, 2.0]], [1.0]), "1-D signals"),
+    (([], [1.0]), "1-D signals"),
+])
+def test_conv1d_bad_input(args, message):
+    with pytest.raises(ValueError, match=message):
+        nn.conv1d(*args)

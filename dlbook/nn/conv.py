@@ -13,6 +13,10 @@ not flipped) and pooling. The conventions are those of Keras
   number ``p`` of zero rows and columns added on every side.
 
 The output size along one axis is ``floor((n + 2p - f) / s) + 1``.
+
+:func:`conv1d` is the convolution of signal processing (the kernel *is*
+flipped), as the MCA 402B notes define it for LTI systems; it gives what
+``np.convolve`` gives.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ import math
 
 import numpy as np
 
-__all__ = ["conv_output_size", "pad_amounts", "conv2d", "pool2d"]
+__all__ = ["conv_output_size", "pad_amounts", "conv1d", "conv2d", "pool2d"]
 
 
 def _check_size(name: str, value) -> int:
@@ -65,6 +69,27 @@ def _windows(x: np.ndarray, f: int, stride: int) -> np.ndarray:
     """All f x f windows of (H, W, C) at the given stride: (H_out, W_out, f, f, C)."""
     win = np.lib.stride_tricks.sliding_window_view(x, (f, f), axis=(0, 1))
     return win[::stride, ::stride].transpose(0, 1, 3, 4, 2)
+
+
+def conv1d(x, h, mode: str = "full") -> np.ndarray:
+    """Discrete convolution y[n] = sum_k x[k] h[n - k] of two 1-D signals.
+
+    The kernel ``h`` is flipped and slid along ``x``: ``"full"`` keeps every
+    overlap (length ``len(x) + len(h) - 1``), ``"valid"`` only the complete
+    ones (length ``|len(x) - len(h)| + 1``), as ``np.convolve`` does.
+    Convolution commutes, so the longer signal is the one slid over.
+    """
+    if mode not in ("full", "valid"):
+        raise ValueError(f'mode must be "full" or "valid", not {mode!r}')
+    x, h = np.asarray(x, dtype=float), np.asarray(h, dtype=float)
+    if x.ndim != 1 or h.ndim != 1 or not x.size or not h.size:
+        raise ValueError(f"x and h must be non-empty 1-D signals; got shapes {x.shape} and {h.shape}")
+    if h.size > x.size:
+        x, h = h, x
+    if mode == "full":
+        x = np.pad(x, h.size - 1)
+    windows = np.lib.stride_tricks.sliding_window_view(x, h.size)
+    return windows @ h[::-1]
 
 
 def conv2d(image, kernel, stride: int = 1, padding="valid", bias=None) -> np.ndarray:
