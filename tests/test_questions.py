@@ -49,6 +49,17 @@ def test_the_mca_papers_questions_carry_the_papers_marks(bank):
     assert (q.marks, [p.marks for p in q.papers]) == (4, [2, 4])
 
 
+def test_unit_three_questions_of_each_source(bank):
+    """The questions the notes and papers ask about Unit 3 (see each unit03 file's header)."""
+    counts = {s: sum(q.source == s for q in questions.for_unit(3)) for s in notes.sources()}
+    assert counts == {"000": 1, "002": 6, "003": 6, "004": 4}
+    q = bank["mca.cnn-architectures"]
+    assert (q.marks, [p.lines for p in q.papers]) == (10, ["1629", "1731"])
+    q = bank["mca.image-classification-transfer"]
+    assert (q.marks, q.marks_from, q.papers) == (10, "notes", ())
+    assert bank["mca.cnn"].marks == 2  # only an internal paper's Part-A asks it
+
+
 # ---- answers in the book ----------------------------------------------------------------
 
 def test_every_question_has_a_model_answer_in_its_chapter(bank, found):
