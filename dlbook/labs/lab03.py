@@ -581,7 +581,7 @@ def lenet5():
     import keras
     from keras import layers
 
-    model = keras.Sequential([
+    return keras.Sequential([
         keras.Input(shape=(28, 28, 1)),
         layers.Conv2D(6, 5, padding="same", activation="tanh"),  # C1: 28x28x6
         layers.AveragePooling2D(2),  # S2: 14x14x6
@@ -592,7 +592,6 @@ def lenet5():
         layers.Dense(84, activation="tanh"),  # F6
         layers.Dense(10, activation="softmax"),  # one probability per digit
     ])
-    return model
 
 
 def lenet5_conv_c5():
