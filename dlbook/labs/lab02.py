@@ -634,8 +634,9 @@ def overfitting_data():
 #: baseline's. Measured (TensorFlow, CPU, seeds 0, 1, 2): the baseline ends at 0.97 to
 #: 1.01 (it learns the wrong labels by heart), the reference 0.57 to 0.62, early stopping
 #: alone 0.60 to 0.66, L2 and dropout without batch normalisation 0.56 to 0.59: all
-#: below the target of 0.68 to 0.71.
-REG_MARGIN = 0.3
+#: below the target of 0.73 to 0.76. On JAX the baseline ends lower (0.868 at seed 0)
+#: and the reference at 0.62, so a 30% margin failed there; 25% holds on both backends.
+REG_MARGIN = 0.25
 REG_EPOCHS = 30
 
 

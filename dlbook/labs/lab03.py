@@ -729,8 +729,10 @@ def load_digit_images():
 #: filters (3,130 parameters) 0.975, 0.983, 0.983; a dense network of 2,410
 #: parameters (32 hidden units, 60 epochs) 0.967, 0.969, 0.967. tests/test_lab03.py
 #: checks that the dense network of the budget misses the target at all three seeds.
+#: On JAX the dense network reached 0.978 at seed 0, so the target is 0.98 (353 of the
+#: 360 test images), above it on both backends.
 PARAM_BUDGET = 3000
-TARGET = 0.975
+TARGET = 0.98
 
 DESIGN_SOLUTION = """\
 keras.utils.set_random_seed(seed)
@@ -758,13 +760,18 @@ PART2_CNN = DESIGN_SOLUTION.replace(_CONVS, (
     '    layers.MaxPooling2D(2),\n')).replace(
     "layers.Flatten(),", "layers.Flatten(),\n    layers.Dense(64, activation=\"relu\"),")
 UNTRAINED_CNN = DESIGN_SOLUTION.split("model.compile")[0]
-#: Two conv-pool blocks of 8 and 16 filters, 1,898 parameters (0.981 at seed 0).
-TWO_BLOCKS = DESIGN_SOLUTION.replace(_CONVS, (
-    '    layers.Conv2D(8, 3, padding="same", activation="relu"),\n'
-    '    layers.MaxPooling2D(2),\n'
-    '    layers.Conv2D(16, 3, padding="same", activation="relu"),\n'
-    '    layers.MaxPooling2D(2),\n')).replace("learning_rate=0.01", "learning_rate=3e-3").replace(
-    "epochs=30, batch_size=64", "epochs=40, batch_size=32")
+#: The reference design written with the functional API: the same layers, built in the
+#: same order, so the same seed gives the same weights. (Two conv-pool blocks of 8 and 16
+#: filters, 1,898 parameters, reached 0.981 on TensorFlow at seed 0 but missed 0.98 on
+#: JAX, so they are not recorded as a right answer.)
+FUNCTIONAL_DESIGN = DESIGN_SOLUTION.split("model = keras.Sequential")[0] + """\
+inputs = keras.Input(shape=X_train.shape[1:])
+x = layers.Conv2D(8, 3, padding="same", activation="relu")(inputs)
+x = layers.Conv2D(12, 3, padding="same", activation="relu")(x)
+x = layers.MaxPooling2D(2)(x)
+x = layers.Flatten()(x)
+model = keras.Model(inputs, layers.Dense(10, activation="softmax")(x))
+""" + "model.compile" + DESIGN_SOLUTION.split("model.compile", 1)[1]
 
 
 BUDGET_ADVICE = ("A dense network spends its parameters on every pixel separately; small "
@@ -835,7 +842,7 @@ def design_exercise(seed: int = 0) -> BudgetDesignExercise:
             Wrong(PART2_CNN, "over the budget"),
             Wrong(UNTRAINED_CNN, "hardly learned"),
         ],
-        right_answers=[Right(TWO_BLOCKS, "two convolution-pooling blocks, 1,898 parameters")],
+        right_answers=[Right(FUNCTIONAL_DESIGN, "the same design written with the functional API")],
     )
 
 
