@@ -21,6 +21,7 @@ import sys
 
 from dlbook import datasets, exercises, nn
 from dlbook.labs import lab01
+from tests import synthetic
 from tools import book, conventions
 
 
@@ -62,13 +63,7 @@ def test_full_mode_design_runs_on_synthetic_mnist(monkeypatch, capsys):
 
     import dlbook
 
-    rng = np.random.default_rng(0)
-
-    def fake_mnist():
-        images = rng.integers(0, 256, size=(320, 28, 28), dtype=np.uint8)
-        labels = rng.integers(0, 10, size=320)
-        return (images[:256], labels[:256]), (images[256:], labels[256:])
-
+    fake_mnist = synthetic.load_data((28, 28), n=320, n_train=256)
     monkeypatch.setenv("DLBOOK_MODE", "full")
     monkeypatch.setattr(keras.datasets.mnist, "load_data", fake_mnist)
     nb = nbformat.read(book.ROOT / "solutions" / lab01.NOTEBOOK, as_version=4)

@@ -21,6 +21,7 @@ import pytest
 
 from dlbook.labs import lab02
 from dlbook.nn import optim
+from tests import synthetic
 from tools import book
 
 W0, LR, MU = 0.0, 0.1, 0.9
@@ -137,13 +138,7 @@ def test_full_mode_race_runs_on_synthetic_fashion_mnist(monkeypatch, capsys):
 
     import dlbook
 
-    rng = np.random.default_rng(0)
-
-    def fake_fashion_mnist():
-        images = rng.integers(0, 256, size=(320, 28, 28), dtype=np.uint8)
-        labels = rng.integers(0, 10, size=320)
-        return (images[:256], labels[:256]), (images[256:], labels[256:])
-
+    fake_fashion_mnist = synthetic.load_data((28, 28), n=320, n_train=256)
     monkeypatch.setenv("DLBOOK_MODE", "full")
     monkeypatch.setattr(keras.datasets.fashion_mnist, "load_data", fake_fashion_mnist)
     cfg = dlbook.setup(verbose=False)

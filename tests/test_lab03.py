@@ -19,6 +19,7 @@ import numpy as np
 import pytest
 
 from dlbook.labs import lab03
+from tests import synthetic
 from tools import book, conventions
 
 
@@ -128,13 +129,7 @@ def _full_namespace(monkeypatch):
 def test_full_mode_cnn_runs_on_synthetic_mnist(monkeypatch, capsys):
     import keras
 
-    rng = np.random.default_rng(0)
-
-    def fake_mnist():
-        images = rng.integers(0, 256, size=(320, 28, 28), dtype=np.uint8)
-        labels = rng.integers(0, 10, size=320)
-        return (images[:256], labels[:256]), (images[256:], labels[256:])
-
+    fake_mnist = synthetic.load_data((28, 28), n=320, n_train=256)
     monkeypatch.setattr(keras.datasets.mnist, "load_data", fake_mnist)
     namespace = _full_namespace(monkeypatch)
     exec(_cell('dataset = "digits"'), namespace)
@@ -158,12 +153,7 @@ def test_full_mode_cnn_runs_on_synthetic_mnist(monkeypatch, capsys):
 def test_full_mode_imagenet_transfer_runs_on_synthetic_cifar(monkeypatch, capsys):
     import keras
 
-    rng = np.random.default_rng(1)
-
-    def fake_cifar():
-        images = rng.integers(0, 256, size=(96, 32, 32, 3), dtype=np.uint8)
-        labels = rng.integers(0, 10, size=(96, 1))
-        return (images[:64], labels[:64]), (images[64:], labels[64:])
+    fake_cifar = synthetic.load_data((32, 32, 3), n=96, n_train=64, label_shape=(1,), seed=1)
 
     real = keras.applications.MobileNetV2
 
