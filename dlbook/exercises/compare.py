@@ -261,3 +261,13 @@ def matches(got: Any, expected: Any, **options) -> bool:
         return compare(got, expected, **options) is None
     except Exception:  # noqa: BLE001
         return False
+
+
+def require_callable(answer: Any, name: str) -> None:
+    """Raise Incorrect unless ``answer`` is a function (the student passed a value or a call)."""
+    from dlbook.exercises.core import Incorrect
+
+    if not callable(answer):
+        raise Incorrect(f"expected a function, but you passed {fmt(answer)} "
+                        f"({type_name(answer)}). Pass the function itself, {name}, "
+                        "without calling it.")

@@ -10,7 +10,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from dlbook.exercises.compare import compare, fmt, matches, sentence, type_name
+from dlbook.exercises.compare import compare, fmt, matches, require_callable, sentence
 from dlbook.exercises.core import INCORRECT, Exercise, Incorrect, NotAttempted, call_student
 
 
@@ -76,11 +76,7 @@ class FunctionExercise(Exercise):
         return f"write the body of {self.func_name}, then run this cell again."
 
     def grade(self, answer: Any) -> str:
-        if not callable(answer):
-            raise Incorrect(
-                f"expected a function, but you passed {fmt(answer)} ({type_name(answer)}). "
-                f"Pass the function itself, {self.func_name}, without calling it."
-            )
+        require_callable(answer, self.func_name)
         for case in self.cases:
             self._run_case(answer, case)
         n = len(self.cases)

@@ -6,7 +6,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from dlbook.exercises.compare import compare, fmt, sentence, type_name
+from dlbook.exercises.compare import compare, fmt, require_callable, sentence, type_name
 from dlbook.exercises.core import Exercise, Incorrect, NotAttempted, Wrong, call_student
 from dlbook.exercises.function import _stub_function, source_of
 
@@ -83,10 +83,7 @@ class ProcedureExercise(Exercise):
         return None
 
     def grade(self, answer: Any) -> str:
-        if not callable(answer):
-            raise Incorrect(f"expected a function, but you passed {fmt(answer)} "
-                            f"({type_name(answer)}). Pass the function itself, "
-                            f"{self.func_name}, without calling it.")
+        require_callable(answer, self.func_name)
         for args, call in self.cases:
             got = self._results(answer, args, call)
             problem = self._mismatch(got, self._results(self.reference, args, call))

@@ -33,7 +33,7 @@ import numpy as np
 from dlbook import nn
 from dlbook.exercises import Case, Exercise, FunctionExercise, Incorrect, ModelExercise
 from dlbook.exercises import Right, ValueExercise, Wrong, call_student, variant
-from dlbook.exercises.compare import fmt, type_name
+from dlbook.exercises.compare import fmt, require_callable, type_name
 from dlbook.exercises.function import source_of
 from dlbook.exercises.model import computing_layers, layer_specs
 from dlbook.labs.lab01 import DesignExercise
@@ -499,10 +499,7 @@ class TransferExercise(Exercise):
         return model
 
     def grade(self, answer: Any) -> str:
-        if not callable(answer):
-            raise Incorrect(f"expected a function, but you passed {fmt(answer)} "
-                            f"({type_name(answer)}). Pass the function itself, "
-                            f"{self.answer_name}, without calling it.")
+        require_callable(answer, self.answer_name)
         for num_classes, trainable in [(5, False), (5, True), (3, False)]:
             self._model(answer, num_classes, trainable)
         return ("the new head gives one probability per class, the base keeps its "
