@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import ast
 import re
+import subprocess
+import sys
 
 import nbformat
 import pytest
@@ -135,6 +137,22 @@ def test_every_exercise_is_checked_in_its_solution(module):
     unknown = {n for n in imported if re.fullmatch(r"q\d+\w*", n)} - names
     assert not unknown, f"{rel(path)} imports {sorted(unknown)}, not in EXERCISES"
     assert export_nbgrader.lab_module(nb) is module
+
+
+@pytest.mark.parametrize("module", MODULES, ids=lambda m: m.__name__)
+def test_importing_a_lab_module_loads_no_data(module):
+    # Importing a lab (``from dlbook.labs.labNN import q1``) must be instant: data sets
+    # load at an exercise's first use, not at import.
+    code = ("import keras, sklearn.datasets\n"
+            "def loaded(*args, **kwargs):\n"
+            "    raise AssertionError('a data set was loaded at import time')\n"
+            "sklearn.datasets.load_digits = loaded\n"
+            "for name in ('mnist', 'fashion_mnist', 'cifar10', 'imdb'):\n"
+            "    getattr(keras.datasets, name).load_data = loaded\n"
+            f"import {module.__name__}\n")
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=300, cwd=book.ROOT)
+    assert res.returncode == 0, res.stderr[-2000:]
 
 
 # ---- the generator on small cases ----------------------------------------------------

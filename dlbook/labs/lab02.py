@@ -752,7 +752,7 @@ def regularization_exercise(baseline=None, seed: int = 0) -> RegularizationExerc
     (None: the checker trains it)."""
     return RegularizationExercise(
         "q8", "Regularise an overfitting network",
-        data=overfitting_data(), margin=REG_MARGIN, num_epochs=REG_EPOCHS,
+        data=overfitting_data, margin=REG_MARGIN, num_epochs=REG_EPOCHS,
         baseline=baseline, seed=seed,
         solution=REGULARIZED,
         answer_name="model",
@@ -810,14 +810,22 @@ class OptimizerDesignExercise(Exercise):
 
     kind = "optimizer design"
 
-    def __init__(self, name: str, title: str, *, data: tuple, num_epochs: int,
+    def __init__(self, name: str, title: str, *, data: Callable[[], tuple], num_epochs: int,
                  target: float, batch_size: int, seed: int = 0, **kwargs):
         super().__init__(name, title, answer_name="optimizer",
                          solution_context=self.context, **kwargs)
-        self.X_train, self.y_train = data
+        self._load = data
         self.num_epochs, self.target, self.batch_size = num_epochs, target, batch_size
         self.seed = seed
         self._losses: dict[str, float] = {}
+
+    @functools.cached_property
+    def _arrays(self) -> tuple:
+        """``(X_train, y_train)``, loaded at the first use, not when the lab is imported."""
+        return tuple(np.asarray(a) for a in self._load())
+
+    X_train = property(lambda self: self._arrays[0], doc="The training inputs.")
+    y_train = property(lambda self: self._arrays[1], doc="The training labels.")
 
     @property
     def steps_per_epoch(self) -> int:
@@ -889,7 +897,7 @@ def _design_data() -> tuple:
 
 q9 = OptimizerDesignExercise(
     "q9", "Beat the default SGD within the budget",
-    data=_design_data(), num_epochs=DESIGN_EPOCHS, target=DESIGN_TARGET,
+    data=_design_data, num_epochs=DESIGN_EPOCHS, target=DESIGN_TARGET,
     batch_size=DESIGN_BATCH,
     solution=OPTIMIZER_SOLUTION,
     prompt=f"The checker trains a small digits classifier (one hidden layer of 32 ReLU "

@@ -784,12 +784,21 @@ class BudgetDesignExercise(DesignExercise):
     the model is graded behind a Reshape of each row into the image.
     """
 
-    def __init__(self, name: str, title: str, *, data: tuple, budget: int, **kwargs):
-        X_train, X_test, y_train, y_test = data
-        self.image = tuple(X_test.shape[1:])
-        super().__init__(name, title, data=(X_train, X_test.reshape(len(X_test), -1),
-                                            y_train, y_test), **kwargs)
+    def __init__(self, name: str, title: str, *, data: Callable[[], tuple], budget: int,
+                 **kwargs):
+        super().__init__(name, title, data=lambda: self._as_rows(*data()), **kwargs)
         self.budget = budget
+
+    def _as_rows(self, X_train, X_test, y_train, y_test) -> tuple:
+        """Lab 1's kind grades rows of pixels: flatten the test images, keep their shape."""
+        self._image = tuple(X_test.shape[1:])
+        return X_train, X_test.reshape(len(X_test), -1), y_train, y_test
+
+    @property
+    def image(self) -> tuple:
+        """The shape of one image, known once the data are loaded (at the first use)."""
+        self._arrays  # noqa: B018 (loads the data, which sets _image)
+        return self._image
 
     def grade(self, answer: Any) -> str:
         keras = _keras()
@@ -819,7 +828,7 @@ def design_exercise(seed: int = 0) -> BudgetDesignExercise:
     """Exercise q8 on the 8x8 digits (in both configurations: the budget is the point)."""
     return BudgetDesignExercise(
         "q8", "A small CNN that beats a dense network",
-        data=load_digit_images(), target=TARGET, data_name="digits", seed=seed,
+        data=load_digit_images, target=TARGET, data_name="digits", seed=seed,
         budget=PARAM_BUDGET, solution=DESIGN_SOLUTION, answer_name="model",
         prompt=f"Design, compile and train a classifier of the 8 x 8 digit images with at "
                f"most {PARAM_BUDGET:,} parameters that reaches a test accuracy of at least "
