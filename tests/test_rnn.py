@@ -108,7 +108,7 @@ def test_scalar_bptt_matches_autodiff_on_a_long_sequence():
 
     expected = [float(g) for g in gradients(loss, *w)]
     r = nn.scalar_rnn_bptt(x, d, *w, s0=0.3)
-    np.testing.assert_allclose([r.grads[k] for k in ("wx", "ws", "wy")], expected, rtol=1e-10)
+    np.testing.assert_allclose([r.grads[k] for k in ("wx", "ws", "wy")], expected, rtol=1e-5)  # float32 on JAX without x64
 
 
 def test_truncated_bptt_is_full_bptt_when_the_window_covers_the_sequence():
