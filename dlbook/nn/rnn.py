@@ -24,11 +24,13 @@ only element-wise (Hadamard) products are gate * state.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
 from dlbook.nn.activations import sigmoid
 
-__all__ = ["rnn_step", "lstm_step", "gru_step", "run_cell"]
+__all__ = ["rnn_step", "lstm_step", "gru_step", "run_cell", "ScalarBPTT", "scalar_rnn_bptt"]
 
 
 def rnn_step(x, h, kernel, recurrent_kernel, bias):
@@ -81,3 +83,58 @@ def run_cell(step, xs, state, *weights, **options):
         state = step(xs[:, t], state, *weights, **options)
         states.append(state)
     return states
+
+
+# ---- backpropagation through time, by hand, for a scalar RNN -------------------------
+
+class ScalarBPTT(NamedTuple):
+    """The forward pass and the BPTT gradients of :func:`scalar_rnn_bptt`.
+
+    ``terms[name][k]`` is what time step ``k`` adds to the gradient of weight
+    ``name``: the error signal that reaches ``s_k`` times the *explicit*
+    derivative of ``s_k`` (or of ``y_k`` for ``wy``). ``grads[name]`` is their sum.
+    """
+
+    states: np.ndarray   # s_1 .. s_T
+    outputs: np.ndarray  # y_1 .. y_T
+    loss: float          # E = sum_t 1/2 (y_t - d_t)^2
+    terms: dict
+    grads: dict
+
+
+def scalar_rnn_bptt(x, d, wx: float, ws: float, wy: float, s0: float = 0.0,
+                    truncate: int | None = None) -> ScalarBPTT:
+    """Forward pass and BPTT of ``s_t = tanh(wx x_t + ws s_{t-1})``, ``y_t = wy s_t``.
+
+    The loss is ``E = sum_t 1/2 (y_t - d_t)^2``. Each ``E_t`` sends its error
+    back through ``s_t, s_{t-1}, ...``: at every step it multiplies by
+    ``ds_k/ds_{k-1} = ws (1 - s_k^2)`` and adds ``delta * ds_k+/dw`` to the
+    gradient, where ``ds_k+/dw`` is the explicit derivative (``s_{k-1}``
+    held fixed). With ``truncate=k`` each ``E_t`` goes back at most ``k``
+    steps (truncated BPTT); ``None`` is the full gradient.
+    """
+    x = np.asarray(x, dtype=float).ravel()
+    d = np.asarray(d, dtype=float).ravel()
+    if x.shape != d.shape:
+        raise ValueError(f"x and d need one value per time step; got {x.size} and {d.size}")
+    if truncate is not None and (int(truncate) != truncate or truncate < 1):
+        raise ValueError(f"truncate must be a whole number of steps >= 1 or None, not {truncate!r}")
+    T = x.size
+    s = np.empty(T)
+    prev = s0
+    for t in range(T):
+        prev = s[t] = np.tanh(wx * x[t] + ws * prev)
+    y = wy * s
+    before = np.concatenate([[s0], s[:-1]])          # s_{k-1}
+    local = 1.0 - s ** 2                              # tanh' at step k
+    explicit = {"wx": local * x, "ws": local * before}
+    terms = {"wx": np.zeros(T), "ws": np.zeros(T), "wy": (y - d) * s}
+    steps = T if truncate is None else int(truncate)
+    for t in range(T):
+        delta = (y[t] - d[t]) * wy                    # dE_t/ds_t
+        for k in range(t, max(-1, t - steps), -1):
+            for name in ("wx", "ws"):
+                terms[name][k] += delta * explicit[name][k]
+            delta *= ws * local[k]                    # on to s_{k-1}
+    loss = float(0.5 * np.sum((y - d) ** 2))
+    return ScalarBPTT(s, y, loss, terms, {k: float(v.sum()) for k, v in terms.items()})
