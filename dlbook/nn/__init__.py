@@ -17,6 +17,8 @@ module's docstring names the chapter section that derives it:
   Keras computes them (Unit 3);
 * :mod:`dlbook.nn.rnn`: one time step of SimpleRNN, LSTM and GRU cells with
   Keras's weight layout (Unit 4).
+* :mod:`dlbook.nn.attention`: dot-product and additive attention as
+  ``keras.layers.Attention`` and ``AdditiveAttention`` compute them (Unit 4).
 
 Later units add their own modules (``optim``, ``conv``, ``rnn``...) and
 nothing else: every module of this package is imported here and its
