@@ -286,3 +286,12 @@ def test_unit_two_questions_of_each_source():
     """The questions the notes ask about Unit 2 that Unit 1 does not already answer."""
     counts = {s: sum(q.source == s for q in questions.for_unit(2)) for s in notes.sources()}
     assert counts == {"000": 1, "002": 3, "003": 7, "004": 2}
+
+
+def test_unit_four_questions_of_each_source(bank):
+    """The questions the notes and papers ask about Unit 4 (see each unit04 file's header)."""
+    counts = {s: sum(q.source == s for q in questions.for_unit(4)) for s in notes.sources()}
+    assert counts == {"000": 3, "002": 3, "003": 4, "004": 8}
+    assert [p.lines for p in bank["mca.lstm"].papers] == ["1611"]
+    assert (bank["mca.gru"].marks, bank["mca.gru"].marks_from) == (10, "notes")
+    assert bank["r20.bptt"].marks == 10  # the one derivation among the R20 headings
