@@ -9,11 +9,13 @@ the Unit 4 chapter on inputs the student has not seen:
 * q4: backpropagation through time by hand: the gradient of the last state
   with respect to every input, the quantity that vanishes over long spans;
 * q5: clipping a gradient by its norm, Keras's ``clipnorm``;
+* q6: a sentiment classifier with an Embedding and a Bidirectional LSTM;
+* q7: dot-product attention weights in NumPy;
 * q8: a recurrent forecaster that beats the naive last-value forecast by a
   margin on the held-out end of the series (``forecast_exercise``).
 
-(q6 and q7, sentiment with a bidirectional LSTM and seq2seq with attention,
-are in :mod:`dlbook.labs.lab04_text`.) The references of q1 and q2 are
+q6 and q7 are written in their own part module, :mod:`dlbook.labs.lab04_text`,
+and imported here, so that the lab has one module. The references of q1 and q2 are
 :mod:`dlbook.nn.rnn`, tested against Keras in tests/test_rnn.py; q4's is
 checked against ``dlbook.autodiff`` in tests/test_lab04.py. q3 and q4 use
 :class:`~dlbook.exercises.ProcedureExercise`; q8 builds on
@@ -35,6 +37,10 @@ from dlbook.exercises import ProcedureExercise, Right, Wrong
 from dlbook.exercises.compare import compare, fmt, sentence, type_name
 from dlbook.exercises.model import computing_layers
 from dlbook.nn.activations import sigmoid
+# q6 and q7, the text part of the lab, are written in their own module.
+from dlbook.labs.lab04_text import (IMDB_TARGET, SEQUENCE_TARGET, START, greedy_decode,  # noqa: F401
+                                    positive_probability, q6, q7, reversal_data,
+                                    sentiment_exercise)
 
 NOTEBOOK = "04_rnn_lab.ipynb"
 
@@ -781,4 +787,4 @@ def forecast_exercise(seed: int = 0, data=forecasting_data) -> ForecastDesignExe
 
 q8 = forecast_exercise()
 
-EXERCISES = [q1, q2, q3, q4, q5, q8]
+EXERCISES = [q1, q2, q3, q4, q5, q6, q7, q8]
