@@ -1,4 +1,5 @@
-"""Read what the notebooks show of the notes registry (shared by the tests).
+"""Read notebooks for the tests: what they show of the notes registry, and the
+solution cells that the labs' full-mode tests run.
 
 Only stored outputs count: a claim is *shown* when a notebook's committed
 outputs hold its compare line (``<id>: notes ...``, printed by
@@ -14,6 +15,7 @@ import re
 from pathlib import Path
 
 from tools.book import ROOT
+from tools.conventions import BEGIN, END
 
 NOTEBOOK_DIRS = ("chapters", "solutions")
 COMPARED = re.compile(r"^(\S+): notes ", re.MULTILINE)
@@ -65,3 +67,16 @@ def section_notebook(section: str) -> str:
     if path.startswith("labs/"):
         path = "solutions/" + path[len("labs/"):]
     return f"{path}.ipynb"
+
+
+def solution_cell(name: str, start: str) -> str:
+    """The first code cell of ``solutions/<name>`` that starts with ``start`` once its
+    solution markers are removed: the code a lab test runs in its own namespace."""
+    for cell in notebook(ROOT / "solutions" / name)["cells"]:
+        if cell["cell_type"] != "code":
+            continue
+        # Blank the markers, not their lines: inside a def the indentation must stay.
+        source = source_text(cell).replace(BEGIN, "").replace(END, "").lstrip("\n")
+        if source.startswith(start):
+            return source
+    raise LookupError(f"solutions/{name}: no code cell starts with {start!r}")

@@ -15,14 +15,13 @@
 
 from __future__ import annotations
 
-import nbformat
 import numpy as np
 import pytest
 
 from dlbook.labs import lab02
 from dlbook.nn import optim
 from tests import synthetic
-from tools import book
+from tests.notebook_scan import solution_cell
 
 W0, LR, MU = 0.0, 0.1, 0.9
 
@@ -128,11 +127,6 @@ def test_race_exercise_judges_with_a_tolerance():
     assert "HIGHEST" in q.evaluate("SGD").message
 
 
-def _code_cells():
-    nb = nbformat.read(book.ROOT / "solutions" / lab02.NOTEBOOK, as_version=4)
-    return [c.source for c in nb.cells if c.cell_type == "code"]
-
-
 def test_full_mode_race_runs_on_synthetic_fashion_mnist(monkeypatch, capsys):
     import keras
 
@@ -144,14 +138,11 @@ def test_full_mode_race_runs_on_synthetic_fashion_mnist(monkeypatch, capsys):
     cfg = dlbook.setup(verbose=False)
     assert not cfg.quick
     namespace = {"cfg": cfg}
-    cells = _code_cells()
-    exec(next(s for s in cells if s.startswith("import time")), namespace)
+    exec(solution_cell(lab02.NOTEBOOK, "import time"), namespace)
 
     def run(*starts):
         for start in starts:
-            source = next(s for s in cells if s.startswith(start))
-            exec(source.replace("### BEGIN SOLUTION", "").replace("### END SOLUTION", ""),
-                 namespace)
+            exec(solution_cell(lab02.NOTEBOOK, start), namespace)
 
     run('dataset = "digits"')
     assert "Fashion-MNIST: 256 training images of 784 pixels" in capsys.readouterr().out

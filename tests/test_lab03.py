@@ -14,13 +14,12 @@
 
 from __future__ import annotations
 
-import nbformat
 import numpy as np
 import pytest
 
 from dlbook.labs import lab03
 from tests import synthetic
-from tools import book, conventions
+from tests.notebook_scan import solution_cell
 
 
 def keras_conv(image, kernel, stride):
@@ -102,14 +101,8 @@ def test_design_target_is_out_of_reach_of_a_dense_network_and_of_part2s_cnn():
 
 # ---- the full configuration on synthetic data --------------------------------------
 
-def _cells():
-    nb = nbformat.read(book.ROOT / "solutions" / lab03.NOTEBOOK, as_version=4)
-    return [c.source for c in nb.cells if c.cell_type == "code"]
-
-
 def _cell(start: str) -> str:
-    source = next(s for s in _cells() if s.startswith(start))
-    return source.replace(conventions.BEGIN, "").replace(conventions.END, "")
+    return solution_cell(lab03.NOTEBOOK, start)
 
 
 def _full_namespace(monkeypatch):

@@ -15,12 +15,11 @@ from __future__ import annotations
 
 import dataclasses
 
-import nbformat
 import numpy as np
 import pytest
 
 from dlbook.labs import lab04
-from tools import book, conventions
+from tests.notebook_scan import solution_cell
 
 
 def keras_np(x):
@@ -263,14 +262,8 @@ def test_design_rejects_a_model_that_copies_the_last_value():
 # ---- the full configuration, on shrunk sizes ------------------------------------------------
 
 
-def _cells():
-    nb = nbformat.read(book.ROOT / "solutions" / lab04.NOTEBOOK, as_version=4)
-    return [c.source for c in nb.cells if c.cell_type == "code"]
-
-
 def _cell(start: str) -> str:
-    source = next(s for s in _cells() if s.startswith(start))
-    return source.replace(conventions.BEGIN, "").replace(conventions.END, "")
+    return solution_cell(lab04.NOTEBOOK, start)
 
 
 def test_full_mode_forecasting_and_memory_cells_run(monkeypatch, capsys):

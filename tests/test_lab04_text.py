@@ -17,14 +17,13 @@ self-tests every exercise gets (test_exercises.py).
 
 from __future__ import annotations
 
-import nbformat
 import numpy as np
 import pytest
 
 from dlbook import _data, datasets
 from dlbook.labs import lab04_text
 from tests import synthetic
-from tools import book, conventions
+from tests.notebook_scan import solution_cell
 
 CORPUS = _data.DATA_DIR / datasets.SENTIMENT_FILE
 
@@ -185,10 +184,7 @@ def test_greedy_decode_feeds_back_what_it_wrote():
 # ---- the full configuration on synthetic data ------------------------------------------
 
 def _cell(start: str) -> str:
-    nb = nbformat.read(book.ROOT / "solutions" / lab04_text.NOTEBOOK, as_version=4)
-    sources = [c.source.replace(conventions.BEGIN + "\n", "").replace("\n" + conventions.END, "")
-               for c in nb.cells if c.cell_type == "code"]
-    return next(s for s in sources if s.startswith(start))
+    return solution_cell(lab04_text.NOTEBOOK, start)
 
 
 def _full_namespace(monkeypatch):
