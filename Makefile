@@ -12,7 +12,7 @@ JAX_VENV := .venv-jax
 COLAB      ?= constraints/colab-2026-03.txt
 COLAB_VENV := .venv-colab
 
-.PHONY: book test env env-jax env-colab vendor outputs labs pages bench clean
+.PHONY: book pdf test env env-jax env-colab vendor outputs labs pages bench clean
 
 # $(call venv,DIR,PINS): DIR gets exactly the pins of the file PINS and the
 # dlbook package (editable, no dependencies of its own). The stamp DIR/.installed
@@ -40,11 +40,20 @@ vendor: _vendor/.stamp
 _vendor/.stamp: tools/vendor_assets.sh
 	bash tools/vendor_assets.sh
 
-## The web book, built from the committed (nbval-checked) notebook outputs.
+## The web book, built from the committed (nbval-checked) notebook outputs,
+## with the PDF of the whole book that every page's footer links (make pdf).
 book: env vendor
 	$(BIN)/jupyter-book build .
+	$(MAKE) pdf
 	@echo
 	@echo "The book is in _build/html. Open: file://$(CURDIR)/_build/html/index.html"
+
+## The whole book as one A4 PDF, _build/pdf/dlbook.pdf: the single-page HTML
+## build printed by headless Chromium, offline (tools/pdf.py). Copied into
+## _build/html when the web book is built.
+pdf: env vendor
+	bash tools/apt_install.sh chromium
+	$(BIN)/python -m tools.pdf
 
 ## Everything CI checks: unit tests, nbval on every notebook, a -W book build,
 ## the offline browser check, every notebook on JAX and strict nbval on

@@ -49,14 +49,15 @@ def test_workflow_is_ubuntu_python_311_with_chromium_and_node(job):
     assert "actions/setup-node" in uses  # npm vendors the JavaScript (make vendor)
     runs = " ".join(s.get("run", "") for s in job["steps"])
     assert "/usr/local/bin/chromium" in runs, "the browser check looks for `chromium` on PATH"
+    assert "poppler-utils" in runs, "the PDF check renders pages with poppler's pdftoppm"
     assert job["timeout-minutes"] <= 90
 
 
-def test_workflow_uploads_site_and_screenshots_even_on_failure(job):
+def test_workflow_uploads_site_screenshots_and_pdf_even_on_failure(job):
     uploads = {
         s["with"]["path"]: s for s in job["steps"] if "upload-artifact" in s.get("uses", "")
     }
-    assert set(uploads) == {"_build/html", "_build/screenshots"}
+    assert set(uploads) == {"_build/html", "_build/screenshots", "_build/pdf"}
     assert all(s.get("if") == "always()" for s in uploads.values())
 
 

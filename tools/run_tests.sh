@@ -18,7 +18,7 @@ in_venv() {
 }
 
 step "1/7 unit tests: dlbook, registry, exercises, generated files, notebook hygiene"
-pytest -q -n 2 -p no:cacheprovider -m "not browser" tests
+pytest -q -n 2 -p no:cacheprovider -m "not browser and not pdf" tests
 
 step "2/7 nbval, strict: every stored output of chapters/ and solutions/ must match"
 pytest -q -n 2 --dist loadfile --nbval "${NBVAL[@]}" chapters solutions
@@ -32,12 +32,11 @@ log=_build/book-build.log
 jupyter-book build -W -n --keep-going . >"$log" 2>&1 || { cat "$log"; exit 1; }
 grep -E "build succeeded|warning" "$log" | tail -n 3
 
-step "5/7 offline web book in headless Chromium: math, plot and widget render"
-if ! command -v chromium >/dev/null && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-  echo "installing Debian's chromium for the browser check"
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
-fi
+step "5/7 offline web book in headless Chromium: math, plot and widget render; the PDF of the book (make pdf), its pages checked"
+bash tools/apt_install.sh chromium pdftoppm:poppler-utils
 pytest -q -p no:cacheprovider -m browser tests
+python -m tools.pdf
+pytest -q -p no:cacheprovider -m pdf tests
 
 step "6/7 Keras on JAX, no TensorFlow installed: backend-neutral unit tests, then every notebook (nbval-lax: random streams differ by backend)"
 in_venv "$JAX_VENV" python -c 'import importlib.util as u, sys; sys.exit(u.find_spec("tensorflow") is not None)' \
