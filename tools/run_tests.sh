@@ -32,7 +32,7 @@ log=_build/book-build.log
 jupyter-book build -W -n --keep-going . >"$log" 2>&1 || { cat "$log"; exit 1; }
 grep -E "build succeeded|warning" "$log" | tail -n 3
 
-step "5/7 offline web book in headless Chromium: math, plot and widget render"
+step "5/7 offline web book in headless Chromium: math and plots render, every demo responds"
 if ! command -v chromium >/dev/null && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   echo "installing Debian's chromium for the browser check"
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
