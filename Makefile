@@ -63,9 +63,10 @@ test: env vendor env-jax env-colab
 	  bash tools/run_tests.sh
 
 ## Re-execute notebooks and store their outputs (NB=chapters/x.ipynb for one),
-## then regenerate the student labs and generated pages.
+## then regenerate the student labs and generated pages. DLBOOK_WEB_DEMOS=1:
+## each demo also renders the precomputed frames the web book shows.
 outputs: env
-	$(BIN)/pytest -p no:cacheprovider --nbmake --overwrite $(NB)
+	DLBOOK_WEB_DEMOS=1 $(BIN)/pytest -p no:cacheprovider --nbmake --overwrite $(NB)
 	$(BIN)/python -m tools.nbclean
 	$(MAKE) labs pages
 

@@ -4,8 +4,9 @@
 - chapters and solutions carry outputs from ONE top-to-bottom run, with no
   errors and no stderr (nbval compares only executed cells);
 - no editor or Colab metadata;
-- widget state is stored wherever a widget is shown, and widget cells are
-  excluded from output comparison (a headless kernel has no widget frontend);
+- every widget is a dlbook.widgets.demo that carries its precomputed web
+  version, and widget cells are excluded from output comparison (a headless
+  kernel has no widget frontend);
 - every figure has alt text; every notebook is in the table of contents.
 """
 
@@ -17,8 +18,9 @@ import nbformat
 import pytest
 import yaml
 
+from dlbook import widgets
 from tools import book, nbclean
-from tools.conventions import NBVAL_IGNORE_OUTPUT, WIDGET_STATE, WIDGET_VIEW
+from tools.conventions import NBVAL_IGNORE_OUTPUT, WIDGET_VIEW
 
 ALL = book.notebooks()
 EXECUTED = book.notebooks("chapters", "solutions")
@@ -106,19 +108,22 @@ def test_no_editor_or_colab_metadata(path):
 
 
 @pytest.mark.parametrize("path", ALL, ids=rel)
-def test_widget_state_present_and_widget_cells_not_compared(path):
-    nb = load(path)
-    state = nb.metadata.get("widgets", {}).get(WIDGET_STATE, {}).get("state", {})
-    for cell in code_cells(nb):
-        views = [o.data[WIDGET_VIEW]["model_id"] for o in cell.outputs if WIDGET_VIEW in o.get("data", {})]
-        if not views:
-            continue
-        missing = [m for m in views if m not in state]
-        assert not missing, f"{rel(path)}: widget models {missing} have no stored state"
-        assert NBVAL_IGNORE_OUTPUT in cell.metadata.get("tags", []), (
-            f"{rel(path)}: a cell showing a widget must be tagged nbval-ignore-output "
-            "(and the same demo shown statically in a cell before it)"
-        )
+def test_every_widget_has_its_web_version_and_is_not_compared(path):
+    for i, cell in enumerate(code_cells(load(path))):
+        outputs = [o for o in cell.outputs if WIDGET_VIEW in o.get("data", {})]
+        for out in outputs:
+            web = out.data.get("text/html", "")
+            frames = re.search(rf'class="{widgets.CSS_CLASS}"[^>]* data-frames="(\d+)"', web)
+            assert frames and int(frames.group(1)) >= 2, (
+                f"{rel(path)} cell {i}: this widget has no precomputed web version, so it "
+                "would be dead in the web book. Show demos with dlbook.widgets.demo(...) "
+                f"and store outputs with `make outputs` (it sets {widgets.ENV}=1)."
+            )
+        if outputs:
+            assert NBVAL_IGNORE_OUTPUT in cell.metadata.get("tags", []), (
+                f"{rel(path)} cell {i}: a cell showing a widget must be tagged "
+                "nbval-ignore-output (and the same demo shown statically in a cell before it)"
+            )
 
 
 @pytest.mark.parametrize("path", EXECUTED, ids=rel)

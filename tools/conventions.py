@@ -18,7 +18,7 @@ Cell tags:
 * :data:`HIDE_INPUT`: the web book hides the code and shows the output
   (verification cells: registry comparisons and erratum boxes);
 * :data:`NBVAL_IGNORE_OUTPUT`: nbval runs the cell but does not compare it
-  (widgets).
+  (widgets, shown with ``dlbook.widgets.demo``).
 """
 
 from __future__ import annotations
@@ -45,7 +45,6 @@ NBVAL_IGNORE_OUTPUT = "nbval-ignore-output"
 # ---- MIME types -------------------------------------------------------------
 GLUE_MIME = GLUE_PREFIX  # dlbook.glue's records, read by myst-nb's {glue:}
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
-WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 
 # ---- notebook patterns ------------------------------------------------------
 ALT_PREFIX = "# alt:"  # a figure cell's first line: its alt text

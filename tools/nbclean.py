@@ -1,6 +1,8 @@
 """Normalise notebooks after they are executed (run by `make outputs`).
 
-- drop editor and Colab metadata (jupytext, colab, provenance, outputId);
+- drop editor and Colab metadata (jupytext, colab, provenance, outputId), and
+  the saved ipywidgets state: the web book shows each demo's precomputed
+  version (dlbook.widgets), so the state would only load dead widgets;
 - set the kernelspec every notebook uses;
 - copy a figure's alt text from its cell's `# alt: ...` comment into the cell
   metadata that Jupyter Book puts on the <img> (`mystnb.image.alt`).
@@ -19,7 +21,7 @@ from tools import book
 from tools.conventions import ALT_PREFIX
 
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
-NOTEBOOK_KEYS = ("jupytext", "colab", "accelerator", "gpuClass", "toc-showmarkdowntxt")
+NOTEBOOK_KEYS = ("jupytext", "colab", "accelerator", "gpuClass", "toc-showmarkdowntxt", "widgets")
 CELL_KEYS = ("colab", "outputId", "executionInfo", "execution", "scrolled", "collapsed")
 
 

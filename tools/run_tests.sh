@@ -32,7 +32,7 @@ log=_build/book-build.log
 jupyter-book build -W -n --keep-going . >"$log" 2>&1 || { cat "$log"; exit 1; }
 grep -E "build succeeded|warning" "$log" | tail -n 3
 
-step "5/7 offline web book in headless Chromium: math, plot and widget render; the PDF of the book (make pdf), its pages checked"
+step "5/7 offline web book in headless Chromium: math and plots render, every demo responds; the PDF of the book (make pdf), its pages checked"
 bash tools/apt_install.sh chromium pdftoppm:poppler-utils
 pytest -q -p no:cacheprovider -m browser tests
 if [ "${DLBOOK_SKIP_BROWSER:-}" = 1 ] && ! python -c 'from tools import chromium; assert chromium.find()' 2>/dev/null; then
