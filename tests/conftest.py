@@ -13,9 +13,3 @@ from dlbook._setup import configured_backend  # noqa: E402
 # Tests that import keras without dlbook.setup() get the backend the book is
 # configured for (DLBOOK_BACKEND), e.g. JAX where TensorFlow is not installed.
 os.environ["KERAS_BACKEND"] = configured_backend()
-
-
-def pytest_configure(config):
-    config.addinivalue_line(
-        "markers", "browser: needs the built book and headless Chromium (step 5 of make test)"
-    )

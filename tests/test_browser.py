@@ -13,15 +13,13 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
-import tempfile
 from pathlib import Path
 
 import pytest
 
 from dlbook import widgets
-from tools import book
+from tools import book, chromium
 
 pytestmark = pytest.mark.browser
 
@@ -31,31 +29,19 @@ PAGE = HTML / "chapters" / "00_setup_and_conventions.html"
 CDN = re.compile(r"""(src|href)=["']https?://[^"']*(cdn|unpkg|jsdelivr|cloudflare)""", re.I)
 
 
-def chromium() -> str:
-    for name in ("chromium", "chromium-browser", "google-chrome"):
-        if shutil.which(name):
-            return shutil.which(name)
+def chromium_path() -> str:
+    path = chromium.find()
+    if path:
+        return path
     if os.environ.get("DLBOOK_SKIP_BROWSER") == "1":
         pytest.skip("DLBOOK_SKIP_BROWSER=1 and no Chromium installed")
-    pytest.fail(
-        "Chromium is needed for the offline browser check: `apt-get install chromium` "
-        "(make test installs it when run as root), or set DLBOOK_SKIP_BROWSER=1 locally."
-    )
+    pytest.fail(f"Chromium is needed for the offline browser check: {chromium.INSTALL}, "
+                "or set DLBOOK_SKIP_BROWSER=1 locally.")
 
 
 def run_chromium(*args: str) -> str:
-    with tempfile.TemporaryDirectory() as profile:
-        cmd = [
-            chromium(), "--headless", "--no-sandbox", "--disable-gpu",
-            "--disable-background-networking", "--disable-component-update",
-            "--no-first-run", "--disable-sync", "--disable-quic",
-            "--proxy-server=http://127.0.0.1:9", "--proxy-bypass-list=<-loopback>",
-            f"--user-data-dir={profile}", "--window-size=1280,2400",
-            "--virtual-time-budget=15000", "--allow-file-access-from-files", *args,
-        ]
-        res = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
-    assert res.returncode == 0, res.stderr[-2000:]
-    return res.stdout
+    chromium_path()
+    return chromium.run(*args).stdout
 
 
 @pytest.fixture(scope="module")
@@ -119,9 +105,8 @@ def browser(built):
                     "(it uses Debian's chromium, so it downloads no browser)")
     with sync_playwright() as pw:
         instance = pw.chromium.launch(
-            executable_path=chromium(),
-            args=["--no-sandbox", "--disable-gpu", "--proxy-server=http://127.0.0.1:9",
-                  "--proxy-bypass-list=<-loopback>", "--allow-file-access-from-files"])
+            executable_path=chromium_path(),
+            args=[a for a in chromium.OFFLINE if a != "--headless"])
         yield instance
         instance.close()
 
