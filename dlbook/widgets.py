@@ -154,7 +154,7 @@ def _control(name: str, widget, web_values: Sequence | None) -> Control:
                    complete=len(set(map(str, values))) >= every)
 
 
-def _widgets(func: Callable, controls: Mapping[str, Any]):
+def _widgets(controls: Mapping[str, Any]):
     """ipywidgets' own reading of interact's abbreviations: name -> widget, and
     the fixed keyword arguments."""
     import ipywidgets
@@ -375,7 +375,7 @@ def demo(func: Callable, /, *, web: Mapping[str, Sequence] | None = None,
     from IPython.display import display
 
     web = dict(web or {})
-    made, fixed = _widgets(func, controls)
+    made, fixed = _widgets(controls)
     unknown = set(web) - set(made)
     if unknown:
         raise DemoError(f"web names {sorted(unknown)}, which are not controls of the demo: "

@@ -22,7 +22,7 @@ from dlbook.widgets import DemoError, demo, render_frame, web_html  # noqa: E402
 
 
 def control(name, abbrev, web=None):
-    made, _ = widgets._widgets(None, {name: abbrev})
+    made, _ = widgets._widgets({name: abbrev})
     return widgets._control(name, made[name], web)
 
 
