@@ -5,34 +5,31 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PYTHONHASHSEED=0
-NBVAL=(--nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider)
-# The two extra environments of steps 6 and 7 (made by `make env-jax env-colab`).
+source tools/test_env.sh  # NBVAL, OTHER_CPU, in_venv
+# The two extra environments of steps 7 and 8 (made by `make env-jax env-colab`).
 JAX_VENV=${JAX_VENV:-.venv-jax}
 COLAB_VENV=${COLAB_VENV:-.venv-colab}
 step() { echo; echo "=== $*"; }
-# in_venv DIR CMD...: run CMD with DIR's python, pytest and kernel first on PATH.
-in_venv() {
-  local dir=$1; shift
-  [ -x "$dir/bin/pytest" ] || { echo "$dir is missing: run 'make test' (it creates it)"; exit 1; }
-  PATH="$PWD/$dir/bin:$PATH" "$@"
-}
 
-step "1/7 unit tests: dlbook, registry, exercises, generated files, notebook hygiene"
+step "1/8 unit tests: dlbook, registry, exercises, generated files, notebook hygiene"
 pytest -q -n 2 -p no:cacheprovider -m "not browser and not pdf" tests
 
-step "2/7 nbval, strict: every stored output of chapters/ and solutions/ must match"
+step "2/8 nbval, strict: every stored output of chapters/ and solutions/ must match"
 pytest -q -n 2 --dist loadfile --nbval "${NBVAL[@]}" chapters solutions
 
-step "3/7 nbval-lax: student labs run top to bottom (blank exercises say 'not attempted')"
+step "3/8 nbval, strict, on another processor (simulated: ${OTHER_CPU[*]})"
+env "${OTHER_CPU[@]}" pytest -q -n 2 --dist loadfile --nbval "${NBVAL[@]}" chapters solutions
+
+step "4/8 nbval-lax: student labs run top to bottom (blank exercises say 'not attempted')"
 pytest -q -n 2 --dist loadfile --nbval-lax "${NBVAL[@]}" labs
 
-step "4/7 book build with warnings as errors"
+step "5/8 book build with warnings as errors"
 rm -rf _build/html && mkdir -p _build
 log=_build/book-build.log
 jupyter-book build -W -n --keep-going . >"$log" 2>&1 || { cat "$log"; exit 1; }
 grep -E "build succeeded|warning" "$log" | tail -n 3
 
-step "5/7 offline web book in headless Chromium: math and plots render, every demo responds; the PDF of the book (make pdf), its pages checked"
+step "6/8 offline web book in headless Chromium: math and plots render, every demo responds; the PDF of the book (make pdf), its pages checked"
 bash tools/apt_install.sh chromium pdftoppm:poppler-utils
 pytest -q -p no:cacheprovider -m browser tests
 if [ "${DLBOOK_SKIP_BROWSER:-}" = 1 ] && ! python -c 'from tools import chromium; assert chromium.find()' 2>/dev/null; then
@@ -42,7 +39,7 @@ else
   pytest -q -p no:cacheprovider -m pdf tests
 fi
 
-step "6/7 Keras on JAX, no TensorFlow installed: backend-neutral unit tests, then every notebook (nbval-lax: random streams differ by backend)"
+step "7/8 Keras on JAX, no TensorFlow installed: backend-neutral unit tests, then every notebook (nbval-lax: random streams differ by backend)"
 in_venv "$JAX_VENV" python -c 'import importlib.util as u, sys; sys.exit(u.find_spec("tensorflow") is not None)' \
   || { echo "TensorFlow is installed in $JAX_VENV: this step must run without it"; exit 1; }
 # KERAS_BACKEND too: tests that import keras without dlbook.setup() get JAX.
@@ -51,7 +48,7 @@ in_venv "$JAX_VENV" pytest -q -n 2 -p no:cacheprovider tests/test_setup.py tests
 in_venv "$JAX_VENV" pytest -q -n 2 --dist loadfile --nbval-lax "${NBVAL[@]}" chapters solutions labs
 unset DLBOOK_BACKEND KERAS_BACKEND
 
-step "7/7 nbval, strict, on Colab's versions (${COLAB:-constraints/colab-*.txt})"
+step "8/8 nbval, strict, on Colab's versions (${COLAB:-constraints/colab-*.txt})"
 in_venv "$COLAB_VENV" python -c 'import sys; from importlib.metadata import version
 print("Python", sys.version.split()[0], *(f"{p} {version(p)}" for p in ("tensorflow-cpu", "keras", "numpy")))'
 # Colab's ipykernel 6.17 warns on stderr about Python 3.11's frozen modules.

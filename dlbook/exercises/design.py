@@ -9,6 +9,7 @@ import numpy as np
 
 from dlbook.exercises.compare import fmt, type_name
 from dlbook.exercises.core import Exercise, Incorrect
+from dlbook.measure import approx
 
 
 class DesignExercise(Exercise):
@@ -87,7 +88,7 @@ class DesignExercise(Exercise):
                             "\"softmax\"), one probability per digit.")
         proba = keras.ops.convert_to_numpy(answer.predict(self.X_test, verbose=0))
         accuracy = float(np.mean(proba.argmax(axis=1) == self.y_test))
-        words = f"test accuracy {accuracy:.3f} on {len(self.y_test)} {self.data_name} images"
+        words = f"test accuracy {approx(accuracy)} on {len(self.y_test)} {self.data_name} images"
         if accuracy >= self.target:
             return f"{words}, at least the target {self.target:g}."
         if accuracy < 0.5:

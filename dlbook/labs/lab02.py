@@ -42,6 +42,7 @@ from dlbook.datasets import load_small_digits
 from dlbook.exercises import DesignExercise, Exercise, Incorrect, ProcedureExercise, Right
 from dlbook.exercises import ValueExercise, Wrong
 from dlbook.exercises.compare import compare, fmt, type_name
+from dlbook.measure import approx
 
 NOTEBOOK = "02_training_lab.ipynb"
 
@@ -376,13 +377,13 @@ def race_exercise(final_loss: Mapping[str, float], num_epochs: int = 20) -> Choi
     feedback = {}
     for name, loss in losses.items():
         if name == worst:
-            feedback[name] = (f"{name} ended with the HIGHEST training loss, {loss:.3f}. "
+            feedback[name] = (f"{name} ended with the HIGHEST training loss, {approx(loss)}. "
                               "Read the last point of each curve in the per-epoch plot: "
                               "the lowest curve wins.")
         else:
-            feedback[name] = (f"{name} ended at {loss:.3f}, above {best}'s "
-                              f"{losses[best]:.3f}. Compare the curves at the last epoch.")
-    summary = ", ".join(f"{n} {loss:.3f}" for n, loss in sorted(losses.items(),
+            feedback[name] = (f"{name} ended at {approx(loss)}, above {best}'s "
+                              f"{approx(losses[best])}. Compare the curves at the last epoch.")
+    summary = ", ".join(f"{n} {approx(loss)}" for n, loss in sorted(losses.items(),
                                                                 key=lambda kv: kv[1]))
     return ChoiceExercise(
         "q5", "Which optimiser won the race",
@@ -734,8 +735,8 @@ class RegularizationExercise(DesignExercise):
         loss = validation_loss(answer, self.X_test, self.y_test)
         base = self.baseline_loss()
         target = (1 - self.margin) * base
-        words = (f"validation loss {loss:.3f}; the unregularised baseline's is {base:.3f}, "
-                 f"and the target, {self.margin:.0%} lower, is {target:.3f}")
+        words = (f"validation loss {approx(loss)}; the unregularised baseline's is "
+                 f"{approx(base)}, and the target, {self.margin:.0%} lower, is {approx(target)}")
         if loss <= target:
             return f"{words}. Regularisation pays."
         if not np.isfinite(loss) or loss > 2.0:
@@ -871,7 +872,7 @@ class OptimizerDesignExercise(Exercise):
             raise Incorrect(f"expected a Keras optimizer such as keras.optimizers.SGD(...), "
                             f"but you passed {fmt(answer)} ({type_name(answer)}).")
         loss = self.final_loss(answer)
-        words = (f"training loss {loss:.3f} after {self.num_epochs} epochs "
+        words = (f"training loss {approx(loss)} after {self.num_epochs} epochs "
                  f"(target {self.target:g})")
         if loss <= self.target:
             return f"{words}: your optimiser beats the budget."

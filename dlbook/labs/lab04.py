@@ -36,6 +36,7 @@ from dlbook.exercises import Case, DesignExercise, FunctionExercise, Incorrect
 from dlbook.exercises import ProcedureExercise, Right, Wrong
 from dlbook.exercises.compare import compare, fmt, sentence, type_name
 from dlbook.exercises.model import computing_layers
+from dlbook.measure import approx
 from dlbook.nn.activations import sigmoid
 # q6 and q7, the text part of the lab, are written in their own module.
 from dlbook.labs.lab04_text import (IMDB_TARGET, SEQUENCE_TARGET, START, greedy_decode,  # noqa: F401
@@ -745,7 +746,7 @@ class ForecastDesignExercise(DesignExercise):
         mse = forecast_mse(answer, self.X_test, self.y_test)
         naive = self.naive()
         target = (1 - self.margin) * naive
-        words = (f"test MSE {mse:.4f} on the last {len(self.y_test)} points; the naive "
+        words = (f"test MSE {approx(mse, '.4f')} on the last {len(self.y_test)} points; the naive "
                  f"last-value forecast's is {naive:.4f}, and the target, {self.margin:.0%} "
                  f"lower, is {target:.4f}")
         if mse <= target:

@@ -26,6 +26,7 @@ from dlbook.exercises import Case, FunctionExercise, Incorrect, Right, Wrong
 from dlbook.exercises.compare import fmt, matches, type_name
 from dlbook.exercises.design import DesignExercise
 from dlbook.exercises.model import computing_layers
+from dlbook.measure import approx
 
 NOTEBOOK = "04_rnn_lab.ipynb"
 
@@ -166,7 +167,7 @@ class SentimentExercise(DesignExercise):
                             "probability of \"positive\") or Dense(2, activation=\"softmax\").")
         proba = positive_probability(answer, self.X_test)
         accuracy = float(np.mean((proba > 0.5) == self.y_test))
-        words = f"test accuracy {accuracy:.3f} on {len(self.y_test)} {self.data_name}"
+        words = f"test accuracy {approx(accuracy)} on {len(self.y_test)} {self.data_name}"
         if accuracy >= self.target:
             return f"{words}, at least the target {self.target:g}."
         # An untrained model says about 0.5 for every sentence.
