@@ -8,9 +8,17 @@ STAMP  := $(VENV)/.installed
 NB     ?= chapters solutions
 # The notebooks on Keras's JAX backend, without TensorFlow (the GPU path).
 JAX_VENV := .venv-jax
-# Colab's versions: one dated, fully pinned file (see its header).
-COLAB      ?= constraints/colab-2026-03.txt
+# Colab's versions: one dated, fully pinned file (see its header), installed
+# with the Python minor version of that runtime.
+COLAB      ?= constraints/colab-2026-08.txt
+COLAB_PYTHON_VERSION := 3.13
 COLAB_VENV := .venv-colab
+# The interpreter of .venv-colab (tools/find_python.sh): python3.13 on PATH,
+# else pyenv's newest 3.13.x, else /usr/local/bin's or /usr/bin's, else one the
+# script built before. Empty if none: then env-colab installs one (as root:
+# apt's python3.13, else CPython built from Debian's source package) or fails
+# naming what to install. To choose one: make test COLAB_PYTHON=/path/python3.13
+COLAB_PYTHON ?= $(shell bash tools/find_python.sh find $(COLAB_PYTHON_VERSION))
 
 .PHONY: book pdf test env env-jax env-colab vendor outputs labs pages bench clean
 
@@ -32,8 +40,15 @@ env-jax: $(JAX_VENV)/.installed
 $(JAX_VENV)/.installed: requirements-jax.txt pyproject.toml
 	$(call venv,$(JAX_VENV),requirements-jax.txt)
 
+# A .venv-colab of another Python (an older pin file's) is made anew.
 env-colab: $(COLAB_VENV)/.installed
 $(COLAB_VENV)/.installed: $(COLAB) pyproject.toml
+	@v=$(COLAB_PYTHON_VERSION); py='$(COLAB_PYTHON)'; \
+	pyver() { "$$1" -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null; }; \
+	[ -n "$$py" ] || py=$$(bash tools/find_python.sh install $$v) || exit 1; \
+	[ "$$(pyver "$$py")" = "$$v" ] || { echo "COLAB_PYTHON=$$py is not Python $$v"; exit 1; }; \
+	[ "$$(pyver $(COLAB_VENV)/bin/python)" = "$$v" ] || { \
+	  echo "$$py -m venv $(COLAB_VENV)"; rm -rf $(COLAB_VENV) && "$$py" -m venv $(COLAB_VENV); }
 	$(call venv,$(COLAB_VENV),$(COLAB))
 
 vendor: _vendor/.stamp

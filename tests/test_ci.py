@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import re
 import shlex
+import subprocess
 
 import pytest
 import yaml
 
-from tools import book
+from tools import book, colab_constraints
 
 WORKFLOW = book.ROOT / ".github" / "workflows" / "ci.yml"
 
@@ -45,7 +46,9 @@ def test_workflow_runs_exactly_the_readme_command(job):
 def test_workflow_is_ubuntu_python_311_with_chromium_and_node(job):
     assert job["runs-on"] == "ubuntu-latest"
     uses = {s["uses"].split("@")[0]: s for s in job["steps"] if "uses" in s}
-    assert str(uses["actions/setup-python"]["with"]["python-version"]) == "3.11"
+    versions = str(uses["actions/setup-python"]["with"]["python-version"]).split()
+    assert versions[-1] == "3.11", "the last version is the default: the one that runs make"
+    assert makefile_variable("COLAB_PYTHON_VERSION") in versions, "Colab's Python, for .venv-colab"
     assert "actions/setup-node" in uses  # npm vendors the JavaScript (make vendor)
     runs = " ".join(s.get("run", "") for s in job["steps"])
     assert "/usr/local/bin/chromium" in runs, "the browser check looks for `chromium` on PATH"
@@ -92,6 +95,7 @@ def test_colab_stack_is_one_dated_fully_pinned_file():
     path = book.ROOT / makefile_variable("COLAB")
     match = re.fullmatch(r"colab-(\d{4})-(\d{2})\.txt", path.name)
     assert match and path.parent.name == "constraints", path
+    assert sorted(path.parent.glob("colab-*.txt")) == [path], "one dated file: delete the older"
     lines = path.read_text(encoding="utf-8").splitlines()
     header = " ".join(line.lstrip("# ") for line in lines[: lines.index(next(
         line for line in lines if not line.startswith("#")))])
@@ -102,6 +106,50 @@ def test_colab_stack_is_one_dated_fully_pinned_file():
     for name in ("tensorflow-cpu", "keras", "numpy"):
         said = f"{name.replace('-cpu', '')} {versions[name]}"
         assert said in header.lower().replace(",", ""), f"the header does not name {said}"
+    # The venv's Python is Colab's minor version, the one the header names.
+    python = makefile_variable("COLAB_PYTHON_VERSION")
+    named = {".".join(v.split(".")[:2]) for v in re.findall(r"Python (\d+\.\d+[.\d]*)", header)}
+    assert named == {python}, f"the header names Python {named}, the Makefile {python}"
+    assert "tools/colab_constraints.py" in header, "the header names the script that wrote it"
+
+
+def test_colab_venv_runs_colab_python():
+    venv = book.ROOT / makefile_variable("COLAB_VENV")
+    if not (venv / "bin" / "python").exists():
+        pytest.skip(f"no {venv.name}: run `make env-colab` (make test makes it first)")
+    done = subprocess.run([str(venv / "bin" / "python"), "-c",
+                           "import sys; print('%d.%d' % sys.version_info[:2])"],
+                          capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == makefile_variable("COLAB_PYTHON_VERSION")
+
+
+def test_find_python_prints_nothing_for_a_missing_version():
+    script = book.ROOT / "tools" / "find_python.sh"
+    done = subprocess.run(["bash", str(script), "find", "3.99"], capture_output=True, text=True)
+    assert (done.returncode, done.stdout) == (1, "")
+    done = subprocess.run(["bash", str(script), "find"], capture_output=True, text=True)
+    assert done.returncode == 2 and "usage" in done.stderr
+
+
+def test_colab_constraints_keeps_colab_versions_and_says_why_not():
+    freeze = "\n".join([
+        "keras==3.13.2", "numpy==2.1.3", "tensorflow==2.20.0", "ipython==7.34.0",
+        "torch @ https://example.invalid/torch.whl", "",
+    ])
+    colab, constraints = colab_constraints.read_freeze(freeze)
+    assert not [c for c in constraints if "@" in c] and colab["keras"] == "3.13.2"
+    lines, warnings = colab_constraints.annotate(
+        "keras==3.13.2\nnumpy==2.2.0\nnbval==0.11.0\nsix==1.17.0\n"
+        "tensorflow_cpu==2.20.0\njedi==0.20.1\n", colab)
+    assert lines == [
+        "keras==3.13.2",
+        "numpy==2.2.0  # Colab: 2.1.3",
+        "nbval==0.11.0  # test tool, not in Colab",
+        "six==1.17.0  # not in Colab's list",
+        "tensorflow_cpu==2.20.0  # Colab: tensorflow==2.20.0 (same numbers, no CUDA stub logs)",
+        "jedi==0.20.1  # not in Colab's list; IPython 7.34.0 needs it",
+    ]
+    assert len(warnings) == 2  # numpy and six: a reason to write in WHY
 
 
 def test_jax_environment_has_no_tensorflow():

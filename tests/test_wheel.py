@@ -1,12 +1,17 @@
 """Colab installs dlbook as a wheel (pip, not editable): the wheel must hold
 every module and every data file of every unit, or a lab fails in Colab with
-an import or a missing-file error that no local test would see."""
+an import or a missing-file error that no local test would see; and installing
+it must leave every one of Colab's packages as it is (.venv-colab)."""
 
 from __future__ import annotations
 
+import json
+import os
+import re
 import subprocess
 import sys
 import zipfile
+from pathlib import Path
 
 import pytest
 
@@ -17,7 +22,8 @@ DATA_SUFFIXES = (".yaml", ".yml", ".json")
 
 
 @pytest.fixture(scope="module")
-def wheel_files(tmp_path_factory) -> set[str]:
+def wheel(tmp_path_factory) -> Path:
+    """The wheel of dlbook, built as Colab's users get it."""
     out = tmp_path_factory.mktemp("wheel")
     build = tmp_path_factory.mktemp("build")
     cmd = [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
@@ -30,7 +36,12 @@ def wheel_files(tmp_path_factory) -> set[str]:
     assert done.returncode == 0, f"pip wheel failed:\n{done.stdout}\n{done.stderr}"
     wheels = list(out.glob("dlbook-*.whl"))
     assert len(wheels) == 1, wheels
-    with zipfile.ZipFile(wheels[0]) as zf:
+    return wheels[0]
+
+
+@pytest.fixture(scope="module")
+def wheel_files(wheel) -> set[str]:
+    with zipfile.ZipFile(wheel) as zf:
         return set(zf.namelist())
 
 
@@ -54,3 +65,45 @@ def test_wheel_holds_every_data_file(wheel_files):
     assert "dlbook/data/crosswalk.yaml" in data
     missing = [d for d in data if d not in wheel_files]
     assert not missing, f"data files missing from the wheel (pyproject package-data): {missing}"
+
+
+# Made by `make env-colab` from Colab's pins; `make test` makes it before the
+# unit tests and passes its name.
+COLAB_VENV = ROOT / os.environ.get("COLAB_VENV", ".venv-colab")
+
+
+def test_wheel_installs_in_colab_without_changing_its_packages(wheel):
+    """What `pip install dlbook-*.whl` would do in Colab: install dlbook, nothing else.
+
+    .venv-colab's own dlbook is an editable install made with --no-deps, which
+    proves nothing about dlbook's dependencies. A dry run of installing the
+    wheel does: pip replaces the editable dlbook by the wheel (it never takes
+    one for the other) and resolves the wheel's dependencies against Colab's
+    installed packages with its default strategy (only if needed), as
+    Colab's pip would. Any other package in the report would be installed,
+    upgraded or downgraded. With --no-index, a dependency that Colab's
+    packages do not meet fails the resolution instead of being downloaded:
+    the verdict does not depend on the network.
+    """
+    python = COLAB_VENV / "bin" / "python"
+    if not python.exists():
+        pytest.skip(f"no {COLAB_VENV.name}: run `make env-colab` (make test makes it first)")
+    done = subprocess.run(
+        [str(python), "-m", "pip", "install", "--dry-run", "--no-index", "--quiet",
+         "--report", "-", str(wheel)],
+        capture_output=True, text=True,
+    )
+    assert done.returncode == 0, (
+        f"pip cannot install the wheel in {COLAB_VENV.name} without other packages "
+        f"(a dependency Colab's versions do not meet?):\n{done.stderr}")
+    install = json.loads(done.stdout)["install"]
+    changed = {item["metadata"]["name"]: item["metadata"]["version"] for item in install}
+    assert list(changed) == ["dlbook"], (
+        f"installing the wheel in {COLAB_VENV.name} would also install, upgrade or "
+        f"downgrade: { {n: v for n, v in changed.items() if n != 'dlbook'} }")
+    (item,) = install
+    assert item["download_info"]["url"].endswith(wheel.name), item["download_info"]
+    # The wheel's dependencies were resolved (a --no-deps run would prove nothing).
+    required = {re.split(r"[\s<>=!~;\[(]", r, maxsplit=1)[0].lower()
+                for r in item["metadata"].get("requires_dist", [])}
+    assert {"numpy", "keras", "matplotlib", "ipywidgets"} <= required, required
