@@ -20,15 +20,19 @@ COLAB_VENV := .venv-colab
 # naming what to install. To choose one: make test COLAB_PYTHON=/path/python3.13
 COLAB_PYTHON ?= $(shell bash tools/find_python.sh find $(COLAB_PYTHON_VERSION))
 
-.PHONY: book pdf test env env-jax env-colab vendor outputs labs pages bench clean
+.PHONY: book pdf test check env env-jax env-colab vendor outputs labs pages bench clean
 
 # $(call venv,DIR,PINS): DIR gets exactly the pins of the file PINS and the
 # dlbook package (editable, no dependencies of its own). The stamp DIR/.installed
-# makes the install run again only when PINS or pyproject.toml change.
+# makes the install run again only when PINS or pyproject.toml change. uv
+# installs them (pinned here; pip would take about four times as long, and
+# uv's cache lets the three environments download a shared wheel once).
+UV_VERSION := 0.13.9
 define venv
 test -x $(1)/bin/python || $(PYTHON) -m venv $(1)
-$(1)/bin/python -m pip install -q --no-cache-dir -r $(2)
-$(1)/bin/python -m pip install -q --no-cache-dir --no-deps -e .
+$(1)/bin/python -m pip install -q --no-cache-dir uv==$(UV_VERSION)
+$(1)/bin/uv pip install -q --python $(1)/bin/python -r $(2)
+$(1)/bin/uv pip install -q --python $(1)/bin/python --no-deps -e .
 touch $(1)/.installed
 endef
 
@@ -76,6 +80,13 @@ pdf: env vendor
 test: env vendor env-jax env-colab
 	PATH="$(CURDIR)/$(BIN):$$PATH" JAX_VENV=$(JAX_VENV) COLAB_VENV=$(COLAB_VENV) COLAB=$(COLAB) \
 	  bash tools/run_tests.sh
+
+## The author's inner loop, for the notebooks named (not a directory):
+## make check NB=chapters/03_convolutional_networks.ipynb runs the unit tests of
+## the dlbook modules it imports, its strict nbval here and on the simulated
+## other processor, and nbval-lax on JAX (if .venv-jax exists). make test is the gate.
+check: env
+	PATH="$(CURDIR)/$(BIN):$$PATH" JAX_VENV=$(JAX_VENV) bash tools/check.sh $(filter %.ipynb,$(NB))
 
 ## Re-execute notebooks and store their outputs (NB=chapters/x.ipynb for one),
 ## then regenerate the student labs and generated pages. DLBOOK_WEB_DEMOS=1:

@@ -19,12 +19,12 @@ echo "=== unit tests: ${tests[*]} (notebook tests: -k '$keyword')"
 pytest -q -n 2 -p no:cacheprovider -m "not browser and not pdf" "${tests[@]}"
 pytest -q -p no:cacheprovider tests/test_notebooks.py tests/test_measure.py -k "$keyword"
 echo "=== nbval, strict"
-pytest -q -n 2 --nbval "${NBVAL[@]}" "$@"
+pytest -q -n 2 --dist loadfile --nbval "${NBVAL[@]}" "$@"
 echo "=== nbval, strict, on another processor (simulated: ${OTHER_CPU[*]})"
-env "${OTHER_CPU[@]}" pytest -q -n 2 --nbval "${NBVAL[@]}" "$@"
+env "${OTHER_CPU[@]}" pytest -q -n 2 --dist loadfile --nbval "${NBVAL[@]}" "$@"
 if [ -x "$JAX_VENV/bin/pytest" ]; then
   echo "=== nbval-lax on JAX"
-  DLBOOK_BACKEND=jax KERAS_BACKEND=jax in_venv "$JAX_VENV" pytest -q -n 2 --nbval-lax "${NBVAL[@]}" "$@"
+  DLBOOK_BACKEND=jax KERAS_BACKEND=jax in_venv "$JAX_VENV" pytest -q -n 2 --dist loadfile --nbval-lax "${NBVAL[@]}" "$@"
 else
   echo "=== no $JAX_VENV (make env-jax): the JAX run is left to make test"
 fi
