@@ -18,7 +18,10 @@ SEED = 0
 # must not change the numbers a notebook prints (tooling notes, determinism).
 _ENV = {
     "TF_CPP_MIN_LOG_LEVEL": "3",  # silence TF's C++ logs (timestamps, PIDs)
-    "TF_ENABLE_ONEDNN_OPTS": "0",  # needed with the line above for silence
+    # oneDNN off: its kernels are chosen by instruction set at run time, so results
+    # would differ by processor (and it prints a notice). Only make test's simulated
+    # other processor turns it on, with $DLBOOK_ONEDNN=1 (tools/test_env.sh).
+    "TF_ENABLE_ONEDNN_OPTS": "0",
     "TF_DETERMINISTIC_OPS": "1",  # bit-identical reruns
     "PYTHONHASHSEED": str(SEED),  # for subprocesses
 }
@@ -29,6 +32,8 @@ BACKEND_VARIABLE = "DLBOOK_BACKEND"
 DEFAULT_BACKEND = "tensorflow"
 # Keras backends that can train the labs' models and differentiate (autodiff).
 BACKENDS = ("tensorflow", "jax", "torch")
+# "1": TensorFlow's oneDNN on, for make test's simulated other processor only.
+ONEDNN_VARIABLE = "DLBOOK_ONEDNN"
 # "quick" or "full": force a lab configuration whatever the device is.
 MODE_VARIABLE = "DLBOOK_MODE"
 
@@ -136,6 +141,8 @@ def setup(seed: int = SEED, *, verbose: bool = True) -> Config:
     """
     backend = configured_backend()
     os.environ.update(_ENV)
+    if os.environ.get(ONEDNN_VARIABLE) == "1":
+        os.environ["TF_ENABLE_ONEDNN_OPTS"] = "1"
     os.environ["KERAS_BACKEND"] = backend
     if "keras" in sys.modules and backend != sys.modules["keras"].backend.backend():
         raise RuntimeError(

@@ -1,6 +1,6 @@
 """The built web book works offline: math, plots and demos work in Chromium.
 
-Runs after the book build (step 5 of `make test`). Chromium gets a proxy that
+Runs after the book build (step 6 of `make test`). Chromium gets a proxy that
 points nowhere, so any request for a CDN asset fails: what renders comes
 from the built site alone. Every demo (dlbook.widgets.demo) is driven as a
 reader would drive it, through Playwright: each control is set to another

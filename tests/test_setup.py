@@ -8,6 +8,7 @@ import sys
 import pytest
 
 import dlbook
+from tools import book
 from dlbook import _setup
 
 # The backend this test run uses (make test runs the suite on TensorFlow and,
@@ -33,7 +34,8 @@ def test_setup_fixes_environment_seeds_and_reports_cpu():
         "print(np.random.rand(2), keras.ops.convert_to_numpy(keras.random.uniform((2,), seed=1)));"
         "print(np.get_printoptions()['precision'])"
     )
-    first = run_py(code, TF_DETERMINISTIC_OPS="0", KERAS_BACKEND=OTHER, CUDA_VISIBLE_DEVICES="")
+    first = run_py(code, TF_DETERMINISTIC_OPS="0", TF_ENABLE_ONEDNN_OPTS="1", KERAS_BACKEND=OTHER,
+                   CUDA_VISIBLE_DEVICES="")
     second = run_py(code, CUDA_VISIBLE_DEVICES="")
     assert first.returncode == 0, first.stderr
     lines = first.stdout.splitlines()
@@ -45,8 +47,18 @@ def test_setup_fixes_environment_seeds_and_reports_cpu():
     assert first.stderr.strip() == "", f"{BACKEND} logged to stderr despite the settings"
 
 
+def test_only_the_simulated_processor_turns_onednn_on():
+    """oneDNN picks kernels by instruction set at run time: off for every reader,
+    on (limited to AVX2) only in make test's simulated other processor."""
+    code = "import os, dlbook; dlbook.setup(verbose=False); print(os.environ['TF_ENABLE_ONEDNN_OPTS'])"
+    assert run_py(code, DLBOOK_ONEDNN="1").stdout.strip() == "1"
+    assert run_py(code, DLBOOK_ONEDNN="0", TF_ENABLE_ONEDNN_OPTS="1").stdout.strip() == "0"
+    simulation = (book.ROOT / "tools" / "test_env.sh").read_text(encoding="utf-8")
+    assert f"{_setup.ONEDNN_VARIABLE}=1" in simulation.split("OTHER_CPU=(", 1)[1].split(")", 1)[0]
+
+
 def test_jax_keeps_float64():
-    pytest.importorskip("jax", reason="JAX is tested in .venv-jax (make test, step 6)")
+    pytest.importorskip("jax", reason="JAX is tested in .venv-jax (make test, step 7)")
     code = (
         "import dlbook; dlbook.setup(verbose=False); import jax, keras, numpy as np;"
         "x = keras.ops.convert_to_tensor(np.float64(1) / 3, dtype='float64');"

@@ -9,7 +9,19 @@ source tools/test_env.sh  # NBVAL, OTHER_CPU, in_venv
 # The two extra environments of steps 7 and 8 (made by `make env-jax env-colab`).
 JAX_VENV=${JAX_VENV:-.venv-jax}
 COLAB_VENV=${COLAB_VENV:-.venv-colab}
-step() { echo; echo "=== $*"; }
+# Each step prints its title; the next one first prints its wall time.
+started=$SECONDS; last=-1; web=
+step() {
+  [ "$last" -lt 0 ] || echo "--- $((SECONDS - last)) s"
+  last=$SECONDS
+  echo; echo "=== $*"
+}
+finish() {
+  [ -z "$web" ] || { pkill -P "$web" 2>/dev/null; kill "$web" 2>/dev/null; } || true  # no orphan after a failure
+  [ "$last" -lt 0 ] || echo "--- $((SECONDS - last)) s"
+  echo "=== make test: $((SECONDS - started)) s in all"
+}
+trap finish EXIT
 
 step "1/8 unit tests: dlbook, registry, exercises, generated files, notebook hygiene"
 pytest -q -n 2 -p no:cacheprovider -m "not browser and not pdf" tests
@@ -23,21 +35,34 @@ env "${OTHER_CPU[@]}" pytest -q -n 2 --dist loadfile --nbval "${NBVAL[@]}" chapt
 step "4/8 nbval-lax: student labs run top to bottom (blank exercises say 'not attempted')"
 pytest -q -n 2 --dist loadfile --nbval-lax "${NBVAL[@]}" labs
 
-step "5/8 book build with warnings as errors"
-rm -rf _build/html && mkdir -p _build
-log=_build/book-build.log
-jupyter-book build -W -n --keep-going . >"$log" 2>&1 || { cat "$log"; exit 1; }
-grep -E "build succeeded|warning" "$log" | tail -n 3
+# Steps 5 and 6 (the book build, then Chromium and the PDF) use about one core;
+# they run in the background beside step 7, which keeps the other busy. Their
+# output follows step 7's; a failure in either fails make test.
+web_steps() {
+  set -euo pipefail
+  step "5/8 book build with warnings as errors"
+  rm -rf _build/html && mkdir -p _build
+  local log=_build/book-build.log
+  jupyter-book build -W -n --keep-going . >"$log" 2>&1 || { cat "$log"; exit 1; }
+  grep -E "build succeeded|warning" "$log" | tail -n 3
 
-step "6/8 offline web book in headless Chromium: math and plots render, every demo responds; the PDF of the book (make pdf), its pages checked"
-bash tools/apt_install.sh chromium pdftoppm:poppler-utils
-pytest -q -p no:cacheprovider -m browser tests
-if [ "${DLBOOK_SKIP_BROWSER:-}" = 1 ] && ! python -c 'from tools import chromium; assert chromium.find()' 2>/dev/null; then
-  echo "DLBOOK_SKIP_BROWSER=1 and no Chromium installed: no PDF of the book"
-else
-  python -m tools.pdf
-  pytest -q -p no:cacheprovider -m pdf tests
-fi
+  step "6/8 offline web book in headless Chromium: math and plots render, every demo responds; the PDF of the book (make pdf), its pages checked"
+  bash tools/apt_install.sh chromium pdftoppm:poppler-utils
+  pytest -q -p no:cacheprovider -m browser tests
+  if [ "${DLBOOK_SKIP_BROWSER:-}" = 1 ] && ! python -c 'from tools import chromium; assert chromium.find()' 2>/dev/null; then
+    echo "DLBOOK_SKIP_BROWSER=1 and no Chromium installed: no PDF of the book"
+  else
+    python -m tools.pdf
+    pytest -q -p no:cacheprovider -m pdf tests
+  fi
+  echo "--- $((SECONDS - last)) s"
+}
+echo "--- $((SECONDS - last)) s"; last=-1
+mkdir -p _build
+web_log=_build/web-steps.log
+echo; echo "=== 5/8 and 6/8 (the book build, the browser and the PDF) start in the background: $web_log"
+(trap - EXIT; web_steps) >"$web_log" 2>&1 &
+web=$!
 
 step "7/8 Keras on JAX, no TensorFlow installed: backend-neutral unit tests, then every notebook (nbval-lax: random streams differ by backend)"
 in_venv "$JAX_VENV" python -c 'import importlib.util as u, sys; sys.exit(u.find_spec("tensorflow") is not None)' \
@@ -48,8 +73,15 @@ in_venv "$JAX_VENV" pytest -q -n 2 -p no:cacheprovider tests/test_setup.py tests
 in_venv "$JAX_VENV" pytest -q -n 2 --dist loadfile --nbval-lax "${NBVAL[@]}" chapters solutions labs
 unset DLBOOK_BACKEND KERAS_BACKEND
 
+echo "--- $((SECONDS - last)) s"; last=-1
+echo; echo "=== steps 5 and 6, from the background ($web_log):"
+web_status=0; wait "$web" || web_status=$?
+web=
+cat "$web_log"
+[ "$web_status" = 0 ] || { echo "steps 5/6 failed (exit $web_status)"; exit "$web_status"; }
+
 step "8/8 nbval, strict, on Colab's versions (${COLAB:-constraints/colab-*.txt})"
 in_venv "$COLAB_VENV" python -c 'import sys; from importlib.metadata import version
 print("Python", sys.version.split()[0], *(f"{p} {version(p)}" for p in ("tensorflow-cpu", "keras", "numpy")))'
-# Colab's ipykernel 6.17 warns on stderr about Python 3.11's frozen modules.
+# Colab's ipykernel 6.17 warns on stderr about the frozen modules of Python 3.11 and later.
 PYDEVD_DISABLE_FILE_VALIDATION=1 in_venv "$COLAB_VENV" pytest -q -n 2 --dist loadfile --nbval "${NBVAL[@]}" chapters solutions

@@ -15,12 +15,18 @@ NBVAL=(--nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg -p no:
 #    sin...) fall back to the baseline build instead of their AVX2/AVX-512
 #    versions, which round differently;
 #  - TF_NUM_INTRAOP_THREADS=1: TensorFlow shards its contractions another way
-#    (a machine with another number of cores).
-# TensorFlow's oneDNN is off in every run, native or simulated: dlbook.setup()
-# sets TF_ENABLE_ONEDNN_OPTS=0, the reproducible choice (oneDNN picks kernels
-# by instruction set at run time). TensorFlow uses no XLA on a CPU (Keras's
-# jit_compile="auto" turns it off there).
-OTHER_CPU=(OPENBLAS_CORETYPE=Prescott NPY_ENABLE_CPU_FEATURES=SSE3 TF_NUM_INTRAOP_THREADS=1)
+#    (a machine with another number of cores);
+#  - DLBOOK_ONEDNN=1 ONEDNN_MAX_CPU_ISA=AVX2: TensorFlow's oneDNN kernels,
+#    limited to AVX2, instead of its Eigen kernels. For readers oneDNN is off
+#    (dlbook.setup() sets TF_ENABLE_ONEDNN_OPTS=0, the reproducible choice:
+#    oneDNN picks its kernels by instruction set at run time). Eigen's kernels
+#    still differ a little by processor (their blocking follows the caches),
+#    and no variable can change that; oneDNN's kernels change every float32
+#    sum in TensorFlow far more, so a printed line that survives them does not
+#    hang on TensorFlow's last bits.
+# TensorFlow uses no XLA on a CPU (Keras's jit_compile="auto" turns it off there).
+OTHER_CPU=(OPENBLAS_CORETYPE=Prescott NPY_ENABLE_CPU_FEATURES=SSE3 TF_NUM_INTRAOP_THREADS=1
+           DLBOOK_ONEDNN=1 ONEDNN_MAX_CPU_ISA=AVX2)
 
 # in_venv DIR CMD...: run CMD with DIR's python, pytest and kernel first on PATH.
 in_venv() {
