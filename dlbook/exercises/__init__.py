@@ -74,8 +74,9 @@ Kinds of exercise
     use, so that importing the lab loads nothing. Recorded answers and the
     solution are notebook code that trains ``model`` from the names of
     ``context()`` (keras, layers, X_train, y_train, seed); each is trained
-    once. Subclasses change ``context`` and ``grade`` (Lab 2's q8 judges the
-    validation loss against a baseline).
+    once per seed (``run(code)``; ``train(code)`` trains again). Subclasses
+    change ``context`` and ``grade`` (Lab 2's q8 judges the validation loss
+    against a baseline).
 ``WrittenExercise(name, title, model_answer="...", key_points=[...])``
     A written answer: ``check()`` says there is no automatic check and how to
     compare with the model answer; ``solution()`` shows it.

@@ -32,7 +32,7 @@ class DesignExercise(Exercise):
         self.target = target
         self.data_name = data_name
         self.seed = seed
-        self._trained: dict[str, Any] = {}
+        self._trained: dict[tuple[str, int], dict] = {}
 
     @functools.cached_property
     def _arrays(self) -> tuple:
@@ -51,19 +51,31 @@ class DesignExercise(Exercise):
         return {"keras": keras, "layers": keras.layers, "X_train": self.X_train,
                 "y_train": self.y_train, "seed": self.seed}
 
-    def train(self, code: str) -> Any:
-        """The model that ``code`` (a notebook cell) trains on the training images."""
-        namespace = self.context()
+    def _run(self, code: str) -> dict:
+        namespace = self.solution_namespace()  # context(), unless solution_context says
         exec(compile(code, f"<{self.name} design>", "exec"), namespace)
-        return namespace["model"]
+        return namespace
+
+    def train(self, code: str) -> Any:
+        """The model that ``code`` (a notebook cell) trains on the training images,
+        trained now (see :meth:`run` for one trained once)."""
+        return self._run(code)["model"]
+
+    def run(self, code: str) -> dict:
+        """The names ``code`` (a notebook cell) leaves, run in the names the lab's cell
+        has, once per code and seed: a recorded answer is checked several times, the
+        solution by the self-test and by the tests of the displayed solution, and a
+        test may change ``seed`` to train one from another seed."""
+        key = (code, self.seed)
+        if key not in self._trained:
+            self._trained[key] = self._run(code)
+        return self._trained[key]
 
     def recorded(self, answer: Any) -> Any:
-        """A recorded answer's model, trained once (the self-tests check it several times)."""
+        """A recorded answer's model (code: the model it trains, see :meth:`run`)."""
         if not isinstance(answer, str):
             return answer
-        if answer not in self._trained:
-            self._trained[answer] = self.train(answer)
-        return self._trained[answer]
+        return self.run(answer)["model"]
 
     def reference_answer(self) -> Any:
         return self.recorded(self.solution_text())

@@ -692,13 +692,15 @@ FUNCTIONAL_FORECASTER = FORECAST_SOLUTION.split("model = keras.Sequential")[0] +
 inputs = keras.Input(shape=X_train.shape[1:])
 model = keras.Model(inputs, layers.Dense(1)(layers.LSTM(16)(inputs)))
 """ + "model.compile" + FORECAST_SOLUTION.split("model.compile", 1)[1]
-DENSE_FORECASTER = FORECAST_SOLUTION.replace(
-    "layers.LSTM(16)", 'layers.Flatten(),\n    layers.Dense(16, activation="relu")')
 UNTRAINED_FORECASTER = FORECAST_SOLUTION.split("model.compile")[0]
-FLAT_INPUT_FORECASTER = FORECAST_SOLUTION.replace(
+# A dense forecaster and one that takes flat windows are rejected by their layers and
+# inputs, before any error is measured, so they are recorded untrained: training them
+# would not change the feedback.
+DENSE_FORECASTER = UNTRAINED_FORECASTER.replace(
+    "layers.LSTM(16)", 'layers.Flatten(),\n    layers.Dense(16, activation="relu")')
+FLAT_INPUT_FORECASTER = UNTRAINED_FORECASTER.replace(
     "keras.Input(shape=X_train.shape[1:])", "keras.Input(shape=(X_train.shape[1],))").replace(
-    "layers.LSTM(16)", "layers.Reshape((X_train.shape[1], 1)),\n    layers.LSTM(16)").replace(
-    "model.fit(X_train,", "model.fit(X_train[:, :, 0],")
+    "layers.LSTM(16)", "layers.Reshape((X_train.shape[1], 1)),\n    layers.LSTM(16)")
 
 
 def _is_recurrent(layer) -> bool:

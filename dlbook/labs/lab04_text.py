@@ -74,10 +74,13 @@ model.compile(optimizer=keras.optimizers.Adam(learning_rate=0.01),
 history = model.fit(X_train, y_train, epochs=num_epochs, batch_size=32, verbose=0)"""
 
 UNTRAINED_SENTIMENT = SENTIMENT_SOLUTION.split("model.compile")[0]
-ONE_WAY = SENTIMENT_SOLUTION.replace("layers.Bidirectional(layers.LSTM(16))",
-                                     "layers.LSTM(32)")
-BIDIRECTIONAL_GRU = SENTIMENT_SOLUTION.replace("layers.LSTM(16)", "layers.GRU(16)")
-NO_EMBEDDING = SENTIMENT_SOLUTION.replace(
+# The three wrong layouts below are rejected by their layers, before any accuracy is
+# measured, so they are recorded untrained: training them (as a student would) does not
+# change the feedback, and would add three trainings to the self-test.
+ONE_WAY = UNTRAINED_SENTIMENT.replace("layers.Bidirectional(layers.LSTM(16))",
+                                      "layers.LSTM(32)")
+BIDIRECTIONAL_GRU = UNTRAINED_SENTIMENT.replace("layers.LSTM(16)", "layers.GRU(16)")
+NO_EMBEDDING = UNTRAINED_SENTIMENT.replace(
     "    keras.Input(shape=(X_train.shape[1],)),\n    layers.Embedding(vocab_size, 16),\n",
     "    keras.Input(shape=(X_train.shape[1], 1)),\n")
 
