@@ -36,6 +36,14 @@ def ids(item):
     return f"{module.__name__.rsplit('.', 1)[-1]}.{q.name}"
 
 
+def by_exercise(items) -> list:
+    """The items as parameters, each in the xdist group of its exercise (see conftest.py):
+    under `pytest -n`, one worker runs all the tests of an exercise, so that the models a
+    design exercise trains (cached by the exercise) are trained once, not once per worker."""
+    return [pytest.param(item, id=ids(item), marks=pytest.mark.xdist_group(ids(item)))
+            for item in items]
+
+
 def one_line_output(capsys) -> str:
     out = capsys.readouterr()
     assert out.err == ""
@@ -66,19 +74,19 @@ def test_lab_module_layout(module):
     )
 
 
-@pytest.mark.parametrize("item", ALL, ids=ids)
+@pytest.mark.parametrize("item", by_exercise(ALL))
 def test_self_test(item):
     _, q = item
     assert q.self_test() == []
 
 
-@pytest.mark.parametrize("item", GRADED, ids=ids)
+@pytest.mark.parametrize("item", by_exercise(GRADED))
 def test_every_exercise_records_a_correct_alternative(item):
     _, q = item
     assert q.right_answers, f"{q.name}: record at least one Right(answer, why)"
 
 
-@pytest.mark.parametrize("item", GRADED, ids=ids)
+@pytest.mark.parametrize("item", by_exercise(GRADED))
 def test_check_shows_one_line_and_assert_check_agrees(item, capsys):
     _, q = item
     assert q.check(q.recorded(q.reference_answer())).correct
@@ -98,7 +106,7 @@ def test_check_shows_one_line_and_assert_check_agrees(item, capsys):
         q.assert_check(q.blank)
 
 
-@pytest.mark.parametrize("item", ALL, ids=ids)
+@pytest.mark.parametrize("item", by_exercise(ALL))
 def test_blank_falls_back_to_the_reference(item, capsys):
     _, q = item
     fallback = q.answer_or_reference(q.blank)
@@ -109,7 +117,7 @@ def test_blank_falls_back_to_the_reference(item, capsys):
 FUNCTIONS = [i for i in GRADED if i[1].kind == "function"]
 
 
-@pytest.mark.parametrize("item", FUNCTIONS, ids=ids)
+@pytest.mark.parametrize("item", by_exercise(FUNCTIONS))
 @pytest.mark.parametrize("error, name", [
     (ZeroDivisionError("division by zero"), "ZeroDivisionError: division by zero"),
     (SystemExit(), "SystemExit"),
@@ -130,7 +138,7 @@ def test_raising_student_function_reported_in_one_line(item, error, name, capsys
     assert "raise error" in line  # the student's own line
 
 
-@pytest.mark.parametrize("item", FUNCTIONS, ids=ids)
+@pytest.mark.parametrize("item", by_exercise(FUNCTIONS))
 def test_student_calling_sys_exit_is_reported(item, capsys):
     _, q = item
 
@@ -141,18 +149,23 @@ def test_student_calling_sys_exit_is_reported(item, capsys):
     assert "Your function raised SystemExit" in one_line_output(capsys)
 
 
-@pytest.mark.parametrize("item", GRADED, ids=ids)
+@pytest.mark.parametrize("item", by_exercise(GRADED))
 def test_solution_text_runs_and_passes(item):
     """The code solution() shows, run with only the names the notebook provides."""
     _, q = item
-    namespace = q.solution_namespace()
-    exec(compile(q.solution_text(), f"<{q.name} solution>", "exec"), namespace)
+    if isinstance(q, ex.DesignExercise):
+        # It trains a model: q.run executes it in q.solution_namespace() as below, once
+        # per seed, and its model is the reference answer the self-test checks too.
+        namespace = q.run(q.solution_text())
+    else:
+        namespace = q.solution_namespace()
+        exec(compile(q.solution_text(), f"<{q.name} solution>", "exec"), namespace)
     assert q.answer_name in namespace, f"{q.name}: the solution does not assign {q.answer_name}"
     result = q.evaluate(namespace[q.answer_name])
     assert result.correct, f"{q.name}: the displayed solution fails: {result.text}"
 
 
-@pytest.mark.parametrize("item", GRADED, ids=ids)
+@pytest.mark.parametrize("item", by_exercise(GRADED))
 def test_solution_text_is_the_notebooks(item):
     """Every line solution() shows is in the solution notebook: one source, not two."""
     module, q = item
@@ -165,7 +178,7 @@ def test_solution_text_is_the_notebooks(item):
     assert not missing, f"{q.name}: solution lines not in {module.NOTEBOOK}: {missing}"
 
 
-@pytest.mark.parametrize("item", [i for i in GRADED if i[1].kind == "model"], ids=ids)
+@pytest.mark.parametrize("item", by_exercise([i for i in GRADED if i[1].kind == "model"]))
 def test_model_hints_do_not_repeat_the_solution(item):
     _, q = item
     code = [line.strip().rstrip(",") for line in q.solution_text().split("\n")]
@@ -174,7 +187,7 @@ def test_model_hints_do_not_repeat_the_solution(item):
         assert len(copied) < 2, f"{q.name}: a hint copies the solution: {copied}"
 
 
-@pytest.mark.parametrize("item", ALL, ids=ids)
+@pytest.mark.parametrize("item", by_exercise(ALL))
 def test_hints_solution_and_show(item, capsys):
     _, q = item
     assert q.hints, f"{q.name}: give at least one hint"

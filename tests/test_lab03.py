@@ -88,14 +88,20 @@ def test_confusion_exercise_accepts_every_tie_and_explains_the_slips():
     assert q.self_test() == []
 
 
+@pytest.mark.xdist_group("lab03.q8")  # on the worker of q8's self-tests (conftest.py)
 def test_design_target_is_out_of_reach_of_a_dense_network_and_of_part2s_cnn():
+    # recorded() trains a recorded answer from the current seed once and keeps the model:
+    # at q8's own seed, 0, the dense network is the wrong answer its self-tests train.
     q = lab03.q8
-    for seed in (0, 1, 2):
-        q.seed = seed
-        dense = q.train(lab03.DENSE_SAME_SIZE)
-        assert dense.count_params() <= q.budget
-        assert "below the target" in q.evaluate(dense).message, f"seed {seed}"
-    q.seed = 0
+    own_seed = q.seed
+    try:
+        for seed in (0, 1, 2):
+            q.seed = seed
+            dense = q.recorded(lab03.DENSE_SAME_SIZE)
+            assert dense.count_params() <= q.budget
+            assert "below the target" in q.evaluate(dense).message, f"seed {seed}"
+    finally:
+        q.seed = own_seed
     assert q.train(lab03.PART2_CNN).count_params() > q.budget
 
 

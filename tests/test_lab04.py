@@ -234,14 +234,20 @@ def test_wrong_answers_fail_with_a_reason(q, answer, words):
 # ---- the design exercise -----------------------------------------------------------------
 
 
+@pytest.mark.xdist_group("lab04.q8")  # on the worker of q8's self-tests (conftest.py)
 def test_design_target_is_reached_at_three_seeds_and_missed_untrained():
-    q = lab04.forecast_exercise()
-    for seed in (0, 1, 2):
-        q.seed = seed
-        q._trained.clear()
-        model = q.train(lab04.FORECAST_SOLUTION)
-        mse = lab04.forecast_mse(model, q.X_test, q.y_test)
-        assert mse <= (1 - q.margin) * q.naive(), f"seed {seed}: {mse / q.naive():.3f}"
+    # q8 itself: at its own seed, 0, the reference model is the one its self-tests train.
+    # reference_answer() trains the solution from the current seed once and keeps it.
+    q = lab04.q8
+    own_seed = q.seed
+    try:
+        for seed in (0, 1, 2):
+            q.seed = seed
+            model = q.reference_answer()
+            mse = lab04.forecast_mse(model, q.X_test, q.y_test)
+            assert mse <= (1 - q.margin) * q.naive(), f"seed {seed}: {mse / q.naive():.3f}"
+    finally:
+        q.seed = own_seed
     untrained = q.train(lab04.UNTRAINED_FORECASTER)
     assert "no better than copying" in q.evaluate(untrained).message
 

@@ -14,6 +14,7 @@ CI runs the labs themselves under ``pytest --nbval-lax labs``.
 from __future__ import annotations
 
 import ast
+import json
 import re
 import subprocess
 import sys
@@ -139,20 +140,43 @@ def test_every_exercise_is_checked_in_its_solution(module):
     assert export_nbgrader.lab_module(nb) is module
 
 
-@pytest.mark.parametrize("module", MODULES, ids=lambda m: m.__name__)
-def test_importing_a_lab_module_loads_no_data(module):
-    # Importing a lab (``from dlbook.labs.labNN import q1``) must be instant: data sets
-    # load at an exercise's first use, not at import.
-    code = ("import keras, sklearn.datasets\n"
+@pytest.fixture(scope="module")
+def lab_imports() -> dict:
+    """Each lab module imported in turn, in one fresh Python, with every data set's
+    loader replaced by one that raises: {module: the traceback of its import, or ""}.
+
+    One process for all the labs (one import of Keras and its backend, not one per
+    lab): a lab that imports another (lab03 imports lab01) finds it imported already,
+    and that import was checked first, when its own turn came.
+    """
+    names = [m.__name__ for m in MODULES]
+    code = ("import importlib, json, traceback\n"
+            "import keras, sklearn.datasets\n"
             "def loaded(*args, **kwargs):\n"
             "    raise AssertionError('a data set was loaded at import time')\n"
             "sklearn.datasets.load_digits = loaded\n"
             "for name in ('mnist', 'fashion_mnist', 'cifar10', 'imdb'):\n"
             "    getattr(keras.datasets, name).load_data = loaded\n"
-            f"import {module.__name__}\n")
+            "errors = {}\n"
+            f"for name in {names!r}:\n"
+            "    try:\n"
+            "        importlib.import_module(name)\n"
+            "        errors[name] = ''\n"
+            "    except BaseException:\n"
+            "        errors[name] = traceback.format_exc()\n"
+            "print(json.dumps(errors))\n")
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          timeout=300, cwd=book.ROOT)
     assert res.returncode == 0, res.stderr[-2000:]
+    return json.loads(res.stdout.splitlines()[-1])
+
+
+@pytest.mark.xdist_group("lab-imports")  # one worker, one process (see lab_imports)
+@pytest.mark.parametrize("module", MODULES, ids=lambda m: m.__name__)
+def test_importing_a_lab_module_loads_no_data(module, lab_imports):
+    # Importing a lab (``from dlbook.labs.labNN import q1``) must be instant: data sets
+    # load at an exercise's first use, not at import.
+    assert lab_imports[module.__name__] == "", lab_imports[module.__name__][-2000:]
 
 
 # ---- the generator on small cases ----------------------------------------------------

@@ -72,7 +72,9 @@ def grades(db_url, assignment, student) -> dict:
         return {g.name: g.to_dict() for nb in submission.notebooks for g in nb.grades}
 
 
-@pytest.fixture(scope="module", params=SOLUTIONS, ids=lambda p: p.name)
+@pytest.fixture(scope="module", ids=lambda p: p.name, params=[
+    # One worker (pytest -n) runs the three tests of a lab: the lab is autograded once.
+    pytest.param(s, marks=pytest.mark.xdist_group(f"nbgrader-{s.stem}")) for s in SOLUTIONS])
 def course(request, tmp_path_factory):
     """A course with one lab: exported, generated, and autograded for two students."""
     solution = request.param
