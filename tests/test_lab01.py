@@ -19,6 +19,7 @@ import pytest
 import subprocess
 import sys
 
+from dlbook import measure
 from dlbook import datasets, exercises, nn
 from dlbook.labs import lab01
 from tests import synthetic
@@ -69,7 +70,7 @@ def test_full_mode_design_runs_on_synthetic_mnist(monkeypatch, capsys):
     nb = nbformat.read(book.ROOT / "solutions" / lab01.NOTEBOOK, as_version=4)
     namespace = {"cfg": dlbook.setup(verbose=False), "keras": keras, "np": np,
                  "layers": keras.layers, "load_small_digits": lab01.load_small_digits,
-                 "design_exercise": lab01.design_exercise}
+                 "design_exercise": lab01.design_exercise, "measured": measure.measured}
     assert not namespace["cfg"].quick
     cells = [c.source for c in nb.cells if c.cell_type == "code"]
     data = next(s for s in cells if s.startswith('dataset = "digits"'))

@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from dlbook import measure
 from dlbook.labs import lab03
 from tests import synthetic
 from tests.notebook_scan import solution_cell
@@ -122,7 +123,8 @@ def _full_namespace(monkeypatch):
     assert not cfg.quick
     return {"cfg": cfg, "keras": keras, "np": np, "layers": keras.layers, "seed": cfg.seed,
             "confusion_matrix": confusion_matrix, "transfer_model": lab03.transfer_model,
-            "load_digit_images": lab03.load_digit_images}
+            "load_digit_images": lab03.load_digit_images,
+            "measured": measure.measured, "approx": measure.approx}
 
 
 def test_full_mode_cnn_runs_on_synthetic_mnist(monkeypatch, capsys):

@@ -20,6 +20,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from dlbook import measure
 from dlbook import _data, datasets
 from dlbook.labs import lab04_text
 from tests import synthetic
@@ -201,7 +202,7 @@ def _full_namespace(monkeypatch):
     return {"cfg": cfg, "keras": keras, "np": np, "layers": keras.layers, "seed": cfg.seed,
             **{name: getattr(datasets, name) for name in
                ("decode", "encode", "load_imdb", "load_small_sentiment")},
-            **vars(lab04_text)}
+            **vars(lab04_text), "measured": measure.measured}
 
 
 def test_full_mode_sentiment_runs_on_synthetic_imdb(monkeypatch, capsys):
