@@ -31,6 +31,8 @@ os.environ["KERAS_BACKEND"] = configured_backend()
 
 
 def pytest_configure(config):
+    # xdist registers the mark too; this is for a run without it (-p no:xdist)
+    config.addinivalue_line("markers", "xdist_group(name): run on the worker of this group")
     if getattr(config.option, "dist", "no") == "load":  # the controller of `-n N`
         config.option.dist = "loadgroup"
         config.option.loadscopereorder = False  # keep the order set below
