@@ -4,7 +4,7 @@ Run the notebooks once per stack with ``DLBOOK_MEASURE_LOG`` set (each
 ``measured`` call appends a JSON line), then compare the logs::
 
     DLBOOK_MEASURE_LOG=/tmp/tf.jsonl .venv/bin/pytest --nbmake chapters solutions
-    DLBOOK_MEASURE_LOG=/tmp/sim.jsonl OPENBLAS_CORETYPE=Prescott ... (make check-sim does this)
+    env OTHER_CPU... DLBOOK_MEASURE_LOG=/tmp/sim.jsonl .venv/bin/pytest --nbmake ...  (OTHER_CPU: tools/test_env.sh)
     python -m tools.calibrate /tmp/tf.jsonl /tmp/sim.jsonl
 
 It prints, for every measured value, what each run gave, the range the
@@ -38,7 +38,8 @@ def read(paths: list[str]) -> dict[tuple[str, str], dict[str, dict]]:
 
 def verdict(records: dict[str, dict]) -> str:
     values = [r["value"] for r in records.values()]
-    expect, tol = next(iter(records.values()))["expect"], next(iter(records.values()))["tol"]
+    first = next(iter(records.values()))
+    expect, tol = first["expect"], first["tol"]
     if expect is None:
         return "no range"
     if any(not abs(v - expect) <= tol * (1 + 1e-9) for v in values):

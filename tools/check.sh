@@ -17,7 +17,7 @@ mapfile -t tests < <(python -m tools.check_tests "$@")
 keyword=$(for nb in "$@"; do basename "$nb" .ipynb; done | paste -sd'|' | sed 's/|/ or /g')
 echo "=== unit tests: ${tests[*]} (notebook tests: -k '$keyword')"
 pytest -q -n 2 -p no:cacheprovider -m "not browser and not pdf" "${tests[@]}"
-pytest -q -p no:cacheprovider tests/test_notebooks.py tests/test_measure.py -k "$keyword"
+pytest -q -p no:cacheprovider tests/test_notebooks.py -k "$keyword"
 echo "=== nbval, strict"
 pytest -q -n 2 --dist loadfile --nbval "${NBVAL[@]}" "$@"
 echo "=== nbval, strict, on another processor (simulated: ${OTHER_CPU[*]})"
