@@ -191,7 +191,7 @@ def glue(name: str, value, fmt: str | None = None) -> None:
 
     shown = format(value, fmt) if fmt else value
     bundle, metadata = format_display_data(shown)
-    if fmt:
+    if fmt or isinstance(shown, str):  # the text itself, not its repr in quotes
         bundle = {"text/plain": shown}
     metadata["scrapbook"] = {"name": name, "mime_prefix": GLUE_PREFIX}
     display({GLUE_PREFIX + k: v for k, v in bundle.items()}, raw=True, metadata=metadata)
