@@ -25,16 +25,24 @@ two kinds:
   must give the printed value exactly; the first argument is the
   full-precision value, which must round to the printed value (or lie within
   ``tolerance``) for ``matches``, and round to ``correct`` for an erratum.
-* ``statement``: something the notes say that is wrong (a date, a name, a
-  formula, a definition, code): always an erratum, with what the notes say,
-  what is correct and why.
+* ``statement``: something the notes say, with a verdict by the rule in
+  ``contributing/errata.md``: ``erratum`` (a reader who believes it gets a
+  fact, number, formula or code wrong; it says how in ``if_believed``),
+  ``imprecise`` (true in a common reading; the book adds the nuance),
+  ``omission`` (the notes lost something; the book supplies it) or
+  ``matches`` (the notes are right: a withdrawn erratum, kept with its audit
+  and not shown).
 
-Every erratum is shown in the notebook its ``section`` names with one call::
+Every claim that is not ``matches`` is shown in the notebook its ``section``
+names with one call::
 
     notes.erratum("r20.neurons.weight-range")
 
-which displays the warning box (MyST in the web book, HTML in Jupyter) built
-from the registry, so the box and the errata appendix cannot disagree.
+which displays its box (MyST in the web book, HTML in Jupyter) built from the
+registry, so the box and the errata appendix cannot disagree. Only the
+erratum of a worked number (a value claim) stands expanded; every other box
+is one line (title, notes, lines) that opens on a click, and ``imprecise``
+and ``omission`` are quiet notes rather than warnings.
 """
 
 from __future__ import annotations
@@ -53,6 +61,10 @@ CLAIMS_DIR = DATA_DIR / "claims"
 SOURCES_FILE = DATA_DIR / "sources.yaml"
 UNIT_DIR = re.compile(r"^unit(\d{2})$")
 SECTION_UNIT = re.compile(r"^[a-z]+/(\d{2})_")
+
+
+NOTE_VERDICTS = ("imprecise", "omission")
+VERDICT_LABEL = {"erratum": "Erratum", "imprecise": "Imprecise", "omission": "Omission"}
 
 
 class ClaimMismatch(AssertionError):
@@ -104,7 +116,7 @@ class Claim:
     # value claims
     quantity: str = ""
     notes_value: Any = None
-    verdict: str = "erratum"  # a statement is always an erratum
+    verdict: str = "erratum"  # erratum, imprecise, omission or matches
     decimals: int | None = None  # how the notes round; None: exact value
     tolerance: float | None = None  # full-precision tier for 'matches'
     correct: Any = None  # erratum: the right value (a statement: the right text)
@@ -113,8 +125,14 @@ class Claim:
     # statements
     topic: str = ""
     notes_say: str = ""
-    # errata
+    # errata and notes
     explanation: str = ""
+    if_believed: str = ""  # an erratum statement: what a reader who believes the notes gets wrong
+    literature: tuple = ()  # ({"ref": ..., "reports": ...}, ...): the papers a verdict rests on
+    audit: Any = None  # {"date", "outcome", "was", "note"}: the adversarial audit
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "literature", tuple(self.literature or ()))
 
     @property
     def is_erratum(self) -> bool:
@@ -123,6 +141,26 @@ class Claim:
     @property
     def is_statement(self) -> bool:
         return self.kind == "statement"
+
+    @property
+    def is_shown(self) -> bool:
+        """Shown in its chapter: every verdict but ``matches``."""
+        return self.verdict != "matches"
+
+    @property
+    def is_note(self) -> bool:
+        """``imprecise`` or ``omission``: the book adds a nuance, not a correction."""
+        return self.verdict in NOTE_VERDICTS
+
+    @property
+    def expanded(self) -> bool:
+        """Only the erratum of a worked number stands open where it is shown."""
+        return self.is_erratum and not self.is_statement
+
+    @property
+    def anchor(self) -> str:
+        """The label of its entry in the errata appendix."""
+        return "notes-" + re.sub(r"[^a-z0-9]+", "-", self.id.lower())
 
     @property
     def notes(self) -> Source:
@@ -377,32 +415,68 @@ def _sentence(text: str) -> str:
 
 
 def erratum_fields(c: Claim) -> list[tuple[str, str]]:
-    """(label, MyST text) of an erratum: what the notes say, what is correct, why.
+    """(label, MyST text) of a shown claim: what the notes say, what is right, why.
 
-    The chapter's box and the errata appendix are both built from these.
+    The chapter's box and the errata appendix are both built from these. A
+    ``matches`` claim has none: it is not shown.
     """
-    if not c.is_erratum:
-        raise ValueError(f"{c.id} is not an erratum (verdict {c.verdict!r})")
+    if not c.is_shown:
+        raise ValueError(
+            f"{c.id} is not shown: the notes are right here (verdict 'matches'), "
+            "so there is no box; remove its notes.erratum call"
+        )
     if c.is_statement:
         notes_say, correct = _sentence(c.notes_say), _sentence(c.correct)
     else:
         notes_say = f"{show(c.notes_value, c.decimals)}."
         correct = f"{show(c.correct, c.correct_decimals)}."
-    return [
+    right = {"erratum": "Correct", "imprecise": "More precisely",
+             "omission": "What is missing"}[c.verdict]
+    out = [
         (f"The notes say ({lines_text(c.lines)})", notes_say),
-        ("Correct", correct),
+        (right, correct),
         ("Why", _sentence(c.explanation)),
     ]
+    if c.if_believed:
+        out.append(("If you believe the notes", _sentence(c.if_believed)))
+    for paper in c.literature:
+        out.append((f"Source: {paper['ref']}", _sentence(paper["reports"])))
+    return out
 
 
 def box_title(c: Claim) -> str:
+    """The expanded box's heading (a worked number's erratum)."""
     return f"Erratum in the {c.notes.short_name}"
 
 
+def one_line(c: Claim) -> str:
+    """A collapsed box's only line: verdict, topic, notes and lines."""
+    return f"{VERDICT_LABEL[c.verdict]}: {c.title} ({c.notes.short_name}, {lines_text(c.lines)})"
+
+
+def _myst_role_text(text: str) -> str:
+    """Text safe inside a MyST role's title: no backticks or angle brackets."""
+    return re.sub(r"[`<>]", "", text)
+
+
 def box_markdown(c: Claim) -> str:
-    """The warning admonition of an erratum, in MyST (the web book renders it)."""
-    body = [f"**{c.title}**", ""] + [f"- **{label}:** {text}" for label, text in erratum_fields(c)]
-    return "\n".join([f"```{{admonition}} {box_title(c)}", ":class: warning", *body, "```"])
+    """The claim's admonition in MyST (the web book renders it).
+
+    A worked number's erratum is an open warning; every other box is a
+    dropdown (one line until clicked), a warning for an erratum and a quiet
+    note otherwise. Its notes and lines link to the full entry in the errata
+    appendix, which links back to the chapter.
+    """
+    fields = erratum_fields(c)
+    body = [f"- **{label}:** {text}" for label, text in fields]
+    if c.expanded:
+        head, classes = box_title(c), "warning dlbook-claim"
+        body = [f"**{c.title}**", ""] + body
+    else:
+        where = _myst_role_text(f"{c.notes.short_name}, {lines_text(c.lines)}")
+        head = f"{VERDICT_LABEL[c.verdict]}: {c.title} ({{ref}}`{where} <{c.anchor}>`)"
+        classes = ("warning" if c.is_erratum else "note dlbook-quiet") + " dropdown dlbook-claim"
+    return "\n".join([f"```{{admonition}} {head}", f":class: {classes}", *body, "```"])
 
 
 def _inline_html(text: str) -> str:
@@ -413,22 +487,29 @@ def _inline_html(text: str) -> str:
 
 
 def box_html(c: Claim) -> str:
-    """The same box for Jupyter and Colab (which do not read MyST directives)."""
+    """The same box for Jupyter and Colab (which do not read MyST directives).
+
+    Open for a worked number's erratum; a ``<details>`` element, one line
+    until clicked, for every other claim.
+    """
     items = "".join(
         f"<li><b>{html.escape(label)}:</b> {_inline_html(text)}</li>"
         for label, text in erratum_fields(c)
     )
-    return (
-        '<div style="border-left: 4px solid #e0a030; background: #fff8e6; '
-        'padding: 0.4em 0.8em; margin: 0.5em 0">'
-        f"<p><b>{html.escape(box_title(c))}</b></p>"
-        f"<p><b>{_inline_html(c.title)}</b></p><ul>{items}</ul></div>"
-    )
+    border, background = ("#e0a030", "#fff8e6") if c.is_erratum else ("#9e9e9e", "#f5f5f5")
+    style = (f'style="border-left: 4px solid {border}; background: {background}; '
+             'padding: 0.4em 0.8em; margin: 0.5em 0"')
+    if c.expanded:
+        return (f"<div {style}>"
+                f"<p><b>{html.escape(box_title(c))}</b></p>"
+                f"<p><b>{_inline_html(c.title)}</b></p><ul>{items}</ul></div>")
+    return (f"<details {style}><summary><b>{_inline_html(one_line(c))}</b></summary>"
+            f"<ul>{items}</ul></details>")
 
 
 def box_text(c: Claim) -> str:
     """Plain text of the box; its first line is what the tests look for."""
-    head = f"{c.id}: erratum box ({c.notes.short_name}, {lines_text(c.lines)})"
+    head = f"{c.id}: {c.verdict} box ({c.notes.short_name}, {lines_text(c.lines)})"
     return "\n".join([head] + [f"  {label}: {text}" for label, text in erratum_fields(c)])
 
 
@@ -449,13 +530,14 @@ class ErratumBox:
 
 
 def erratum(claim_id: str) -> None:
-    """Show the warning box of one registered erratum (one call, one id).
+    """Show the box of one registered claim that is not ``matches`` (one call, one id).
 
-    Returns nothing, so a cell shows the box once. Raises ``ValueError`` for
-    a claim that is not an erratum.
+    An erratum, or an ``imprecise`` or ``omission`` note (see the module
+    help). Returns nothing, so a cell shows the box once. Raises
+    ``ValueError`` for a claim the notes get right.
     """
     box = ErratumBox(claim(claim_id))
-    erratum_fields(box.claim)  # not an erratum: fail here, before displaying
+    erratum_fields(box.claim)  # a 'matches' claim: fail here, before displaying
     try:
         from IPython.display import display
     except ImportError:  # plain Python: print the text
@@ -470,16 +552,20 @@ class Tally:
 
     values: tuple[Claim, ...]  # numbers compared
     numeric: tuple[Claim, ...]  # numbers the notes get wrong
-    statements: tuple[Claim, ...]  # statements corrected
+    statements: tuple[Claim, ...]  # statements the notes get wrong (verdict erratum)
+    notes: tuple[Claim, ...] = ()  # imprecise statements and omissions the book completes
 
     def report(self) -> str:
         out = [f"{len(self.values)} numbers compared in this chapter; {len(self.numeric)} errata:"]
         out += [f"  {c.id} ({c.notes_name}, {lines_text(c.lines)}): "
                 f"notes {show(c.notes_value, c.decimals)}, "
                 f"correct {show(c.correct, c.correct_decimals)}" for c in self.numeric]
-        out.append(f"{len(self.statements)} statements corrected:")
+        out.append(f"{len(self.statements)} statements corrected (errata):")
         out += [f"  {c.id} ({c.notes_name}, {lines_text(c.lines)}): {c.title}"
                 for c in self.statements]
+        out.append(f"{len(self.notes)} statements completed (imprecise or omission):")
+        out += [f"  {c.id} ({c.notes_name}, {lines_text(c.lines)}, {c.verdict}): {c.title}"
+                for c in self.notes]
         return "\n".join(out)
 
     def __repr__(self) -> str:  # shown when the call ends a cell
@@ -489,12 +575,17 @@ class Tally:
 def tally(section: str) -> Tally:
     """The claims of one chapter (``"chapters/02_training_deep_networks"``), for its summary.
 
-    Its text lists the numeric errata and the corrected statements; glue its
-    counts, ``len(t.values)``, ``len(t.numeric)`` and ``len(t.statements)``.
+    Its text lists the numeric errata, the statement errata and the notes
+    (``imprecise`` and ``omission``); glue its counts, ``len(t.values)``,
+    ``len(t.numeric)``, ``len(t.statements)`` and ``len(t.notes)``. Only
+    ``erratum`` counts as an erratum; statements the notes get right
+    (``matches``) are not listed.
     """
     ours = [c for c in registry().values() if c.section == section]
     if not ours:
         raise ValueError(f"no claim names the section {section!r}")
     values = tuple(c for c in ours if not c.is_statement)
+    said = [c for c in ours if c.is_statement]
     return Tally(values, tuple(c for c in values if c.is_erratum),
-                 tuple(c for c in ours if c.is_statement))
+                 tuple(c for c in said if c.is_erratum),
+                 tuple(c for c in said if c.is_note))

@@ -4,7 +4,7 @@ solution cells that the labs' full-mode tests run.
 Only stored outputs count: a claim is *shown* when a notebook's committed
 outputs hold its compare line (``<id>: notes ...``, printed by
 ``notes.compare``) or its erratum box (``notes.erratum``, whose text/plain
-starts ``<id>: erratum box``). labs/ is generated from solutions/, so the
+starts ``<id>: <verdict> box``). labs/ is generated from solutions/, so the
 solutions stand for the labs.
 """
 
@@ -19,7 +19,7 @@ from tools.conventions import BEGIN, END
 
 NOTEBOOK_DIRS = ("chapters", "solutions")
 COMPARED = re.compile(r"^(\S+): notes ", re.MULTILINE)
-BOXED = re.compile(r"^(\S+): erratum box ", re.MULTILINE)
+BOXED = re.compile(r"^(\S+): (?:erratum|imprecise|omission) box ", re.MULTILINE)
 
 
 def source_text(cell: dict) -> str:

@@ -222,3 +222,68 @@ def test_every_control_of_every_demo_changes_its_frame(browser):
         page.close()
         assert not problems, f"{path.name}: {problems}"
     (shots / "report.txt").write_text("\n".join(report) + "\n")
+
+
+# ---- the boxes of the notes registry step aside ----------------------------------------
+
+#: At most this share of a chapter page's height may be taken by the boxes of
+#: the notes registry (dlbook.notes.erratum), as a reader first sees the page:
+#: every box but a worked number's erratum collapsed to one line.
+MAX_BOX_SHARE = 0.08
+
+BOX_SHARE = """() => {
+    const boxes = [...document.querySelectorAll("div.admonition.dlbook-claim")];
+    const article = document.querySelector("article.bd-article") || document.body;
+    const total = article.getBoundingClientRect().height;
+    const taken = boxes.reduce((sum, b) => sum + b.getBoundingClientRect().height, 0);
+    return {n: boxes.length, total, taken,
+            open: boxes.filter(b => !b.classList.contains("dropdown")).length};
+}"""
+
+
+def test_the_notes_boxes_take_little_of_each_chapter_page(browser):
+    shares = {}
+    for path in chapter_pages():
+        page, _ = open_page(browser, path)
+        page.wait_for_timeout(300)  # sphinx-togglebutton collapses the dropdowns on load
+        m = page.evaluate(BOX_SHARE)
+        page.close()
+        shares[path.stem] = m
+    assert any(m["n"] for m in shares.values()), "no box of the notes registry on any chapter page"
+    crowded = {name: f"{m['taken'] / m['total']:.1%} ({m['n']} boxes, {m['open']} open)"
+               for name, m in shares.items() if m["n"] and m["taken"] > MAX_BOX_SHARE * m["total"]}
+    assert not crowded, f"boxes take more than {MAX_BOX_SHARE:.0%} of these pages: {crowded}"
+
+
+def test_a_collapsed_box_of_each_verdict_opens_to_its_full_text(browser):
+    from dlbook import notes
+
+    seen = set()
+    for path in chapter_pages():
+        page, _ = open_page(browser, path)
+        page.wait_for_timeout(300)
+        for verdict, cls in [("erratum", "warning"), ("imprecise", "dlbook-quiet"),
+                             ("omission", "dlbook-quiet")]:
+            if verdict in seen:
+                continue
+            claims = [c for c in notes.registry().values()
+                      if c.verdict == verdict and c.is_statement
+                      and c.section == f"chapters/{path.stem}"]
+            for c in claims:
+                title = notes.one_line(c).split(" (")[0]
+                box = page.locator(f"div.admonition.dlbook-claim.dropdown.{cls}",
+                                   has=page.locator(".admonition-title", has_text=title)).first
+                if not box.count():
+                    continue
+                body = box.locator("ul").first
+                assert not body.is_visible(), f"{c.id}: the box is open before a click"
+                box.locator(".admonition-title").click()
+                page.wait_for_timeout(400)
+                assert body.is_visible(), f"{c.id}: a click does not open the box"
+                assert "The notes say" in body.inner_text()
+                seen.add(verdict)
+                break
+        page.close()
+    want = {c.verdict for c in notes.registry().values()
+            if c.is_statement and c.is_shown and c.section.startswith("chapters/")}
+    assert seen == want, f"no box found for {sorted(want - seen)}"

@@ -32,7 +32,7 @@ def test_a_box_renders_as_a_myst_warning_with_the_registry_fields():
     c = notes.claim("r20.backprop.w6-new")
     box = notes.ErratumBox(c)
     md = box._repr_markdown_()
-    assert md.startswith("```{admonition} Erratum in the R20A6610 notes\n:class: warning\n")
+    assert md.startswith("```{admonition} Erratum in the R20A6610 notes\n:class: warning dlbook-claim\n")
     assert md.endswith("\n```")
     assert "- **The notes say (line 1584):** 408666186." in md
     assert "- **Correct:** 0.408666186." in md
@@ -51,13 +51,67 @@ def test_a_statement_box_keeps_math_and_code_for_myst_and_html():
 
 
 def test_erratum_displays_one_box_and_returns_nothing(capsys):
-    assert notes.erratum("r20.neurons.weight-range") is None
+    assert notes.erratum("r20.backprop.w6-new") is None
     out = capsys.readouterr().out
-    assert out.startswith("r20.neurons.weight-range: erratum box (R20A6610 notes, lines 984–985)")
+    assert out.startswith("r20.backprop.w6-new: erratum box (R20A6610 notes, line 1584)")
 
 
-def test_only_an_erratum_has_a_box():
-    with pytest.raises(ValueError, match="is not an erratum"):
+def _statement(verdict, **kw):
+    fields = dict(id="r20.x.s", kind="statement", verdict=verdict, source="004",
+                  lines="10-11", unit=3, topic="pooling and invariance",
+                  notes_say='"Pooling makes the network invariant"',
+                  correct="Invariant to small shifts only", explanation="A large shift moves the maximum",
+                  section="chapters/03_convolutional_networks")
+    if verdict == "erratum":
+        fields["if_believed"] = "A reader expects any shift to leave the output unchanged"
+    return notes.Claim(**{**fields, **kw})
+
+
+def test_only_a_worked_numbers_erratum_stands_open():
+    value = notes.claim("r20.backprop.w6-new")
+    assert value.expanded and "dropdown" not in notes.box_markdown(value)
+    assert notes.box_html(value).startswith("<div ")
+    for verdict, label, cls, right in [
+        ("erratum", "Erratum", "warning dropdown dlbook-claim", "Correct"),
+        ("imprecise", "Imprecise", "note dlbook-quiet dropdown dlbook-claim", "More precisely"),
+        ("omission", "Omission", "note dlbook-quiet dropdown dlbook-claim", "What is missing"),
+    ]:
+        c = _statement(verdict)
+        md = notes.box_markdown(c).splitlines()
+        # one line, whose notes and lines link to the full entry in the appendix
+        assert md[0] == ("```{admonition} " f"{label}: Pooling and invariance "
+                         "({ref}`R20A6610 notes, lines 10–11 <notes-r20-x-s>`)")
+        assert md[1] == f":class: {cls}"
+        assert f"- **{right}:** Invariant to small shifts only." in md
+        assert ("- **If you believe the notes:** A reader expects any shift to leave the output "
+                "unchanged.") in md if verdict == "erratum" else not any("believe" in m for m in md)
+        html = notes.box_html(c)
+        assert html.startswith("<details ") and html.endswith("</details>")
+        assert f"<summary><b>{label}: Pooling and invariance (R20A6610 notes, lines 10–11)</b></summary>" in html
+        assert ("#e0a030" in html) == (verdict == "erratum")
+        assert repr(notes.ErratumBox(c)).startswith(f"r20.x.s: {verdict} box (R20A6610 notes, lines 10–11)")
+        assert _box_id(repr(notes.ErratumBox(c))) == "r20.x.s"
+
+
+def _box_id(text):
+    m = scan.BOXED.match(text)
+    return m and m.group(1)
+
+
+def test_a_box_names_the_papers_it_rests_on():
+    c = _statement("erratum", literature=[{"ref": "Graves (2013), Generating sequences",
+                                           "reports": "clips each step's derivative"}])
+    assert "- **Source: Graves (2013), Generating sequences:** clips each step's derivative." \
+        in notes.box_markdown(c)
+
+
+def test_a_withdrawn_statement_has_no_box():
+    with pytest.raises(ValueError, match="is not shown"):
+        notes.box_markdown(_statement("matches"))
+
+
+def test_a_claim_the_notes_get_right_has_no_box():
+    with pytest.raises(ValueError, match="is not shown: the notes are right here"):
         notes.erratum("vesit.neuron.net-input")
     with pytest.raises(KeyError, match="no claim"):
         notes.erratum("r20.nope")
@@ -136,7 +190,7 @@ def test_every_erratum_is_boxed_in_its_section(real):
     missing = [
         f"{c.id}: section {c.section}, boxed in {', '.join(sorted(boxed.get(c.id, ()))) or 'nowhere'}"
         for c in real.values()
-        if c.is_erratum and scan.section_notebook(c.section) not in boxed.get(c.id, set())
+        if c.is_shown and scan.section_notebook(c.section) not in boxed.get(c.id, set())
     ]
     assert not missing, (
         "errata without a box (notes.erratum) in the notebook their section names:\n"
@@ -146,17 +200,32 @@ def test_every_erratum_is_boxed_in_its_section(real):
 
 def test_boxes_are_errata_of_the_registry(real):
     wrong = {cid: sorted(nbs) for cid, nbs in scan.where(scan.BOXED).items()
-             if cid not in real or not real[cid].is_erratum}
+             if cid not in real or not real[cid].is_shown}
     assert not wrong, f"stored boxes for claims that are not registered errata: {wrong}"
 
 
 def test_every_registered_claim_is_shown(real):
     shown = set(scan.where(scan.COMPARED)) | set(scan.where(scan.BOXED))
-    never = sorted(set(real) - shown)
+    # A statement the notes get right (a withdrawn erratum) is kept, unshown.
+    never = sorted(cid for cid, c in real.items()
+                   if cid not in shown and (c.is_shown or not c.is_statement))
     assert not never, (
         "claims that no notebook shows (neither compared nor boxed in the stored "
         "outputs of chapters/ or solutions/):\n" + "\n".join(never)
     )
+
+
+def test_a_withdrawn_statement_records_its_audit(real):
+    """contributing/errata.md: a statement the notes get right stays in the registry,
+    with the audit that withdrew it, so that nobody raises it again."""
+    bare = [c.id for c in real.values()
+            if c.is_statement and not c.is_shown and not (c.audit and c.audit.get("was"))]
+    assert not bare, f"'matches' statements without an audit naming their old verdict: {bare}"
+
+
+def test_every_statement_of_units_1_to_4_records_its_audit(real):
+    missing = [c.id for c in real.values() if c.is_statement and 1 <= c.unit <= 4 and not c.audit]
+    assert not missing, f"statements of Units 1-4 without an audit: {missing}"
 
 
 def stored_boxes(path):
@@ -174,7 +243,7 @@ def test_stored_boxes_equal_what_the_registry_renders_now(path, real):
     stale = []
     for cid, output in stored_boxes(path):
         c = real.get(cid)
-        if c is None or not c.is_erratum:
+        if c is None or not c.is_shown:
             continue  # reported by test_boxes_are_errata_of_the_registry
         want = {"text/markdown": notes.box_markdown(c), "text/html": notes.box_html(c),
                 "text/plain": notes.box_text(c)}

@@ -266,6 +266,7 @@ def test_claims_for_filters_by_unit_and_source(toy):
 STATEMENT = """
 - id: vesit.s.date
   kind: statement
+  verdict: erratum
   source: "000"
   lines: "5-6"
   unit: 1
@@ -273,6 +274,7 @@ STATEMENT = """
   notes_say: The notes say 1977.
   correct: The year 1997.
   explanation: The paper appeared in 1997.
+  if_believed: A reader dates the paper twenty years too early.
   section: chapters/01_neural_networks
 
 - id: vesit.t.variant
@@ -587,11 +589,15 @@ def test_loading_the_registry_skips_jsonschemas_slow_optional_formats():
 def test_tally_counts_a_chapter_and_lists_its_errata():
     t = notes.tally("chapters/01_neural_networks")
     ours = [c for c in notes.registry().values() if c.section == "chapters/01_neural_networks"]
-    assert len(t.values) + len(t.statements) == len(ours)
+    right = [c for c in ours if c.is_statement and not c.is_shown]
+    assert len(t.values) + len(t.statements) + len(t.notes) + len(right) == len(ours)
     assert all(c.is_erratum and not c.is_statement for c in t.numeric)
+    assert all(c.is_erratum and c.is_statement for c in t.statements)
+    assert all(c.verdict in ("imprecise", "omission") for c in t.notes)
     text = repr(t)
     assert text.startswith(f"{len(t.values)} numbers compared in this chapter; {len(t.numeric)} errata:")
-    assert all(c.id in text for c in t.numeric + t.statements)
+    assert all(c.id in text for c in t.numeric + t.statements + t.notes)
+    assert not any(c.id in text for c in right)
 
 
 def test_tally_of_a_section_without_claims_is_an_error():

@@ -54,7 +54,7 @@ def test_check_mode_exits_non_zero_on_a_stale_page(tmp_path, monkeypatch, capsys
 def test_errata_page_lists_every_erratum_and_no_match():
     text = make_pages.render_errata()
     for c in notes.registry().values():
-        assert (f"(`{c.id}`)" in text) == c.is_erratum, c.id
+        assert (f"(`{c.id}`)" in text) == c.is_shown, c.id
 
 
 def test_errata_summary_counts_come_from_the_registry():
@@ -62,11 +62,16 @@ def test_errata_summary_counts_come_from_the_registry():
     rows = make_pages.errata_summary(claims)
     assert [r.name for r in rows] == [s.name for s in notes.sources().values()]
     assert sum(r.claims for r in rows) == len(claims)
-    assert sum(r.statements for r in rows) == sum(c.is_statement for c in claims) > 0
+    said = [c for c in claims if c.is_statement]
+    assert sum(r.statements for r in rows) == sum(c.is_erratum for c in said) > 0
     assert sum(r.errata for r in rows) == sum(c.is_erratum for c in claims)
+    assert sum(r.imprecise + r.omission for r in rows) == sum(c.is_note for c in said)
+    assert sum(r.withdrawn for r in rows) == sum(not c.is_shown for c in said)
+    assert sum(r.matches + r.numeric for r in rows) == len(claims) - len(said)
     text = make_pages.render_errata(claims)
     for r in rows:
-        assert f"| {r.name} | {r.claims} | {r.matches} | {r.numeric} | {r.statements} | {r.errata} |" in text
+        assert (f"| {r.name} | {r.claims} | {r.matches} | {r.numeric} | {r.statements} | "
+                f"{r.errata} | {r.imprecise} | {r.omission} | {r.withdrawn} |") in text
 
 
 def test_errata_page_groups_by_notes_and_unit_with_counts():
@@ -79,7 +84,7 @@ def test_errata_page_groups_by_notes_and_unit_with_counts():
         section = text.split(f"## {source.name}\n", 1)[1].split("\n## ", 1)[0]
         for unit in {c.unit for c in errata}:
             n = sum(c.unit == unit for c in errata)
-            assert f"### Unit {unit} ({n} errat{'um' if n == 1 else 'a'})" in section
+            assert f"### Errata, Unit {unit} ({n} errat{'um' if n == 1 else 'a'})" in section
             for c in errata:
                 assert f"(`{c.id}`)" in section
 
@@ -97,12 +102,13 @@ def _value_erratum(**kw) -> notes.Claim:
 def test_errata_entry_links_to_its_section_and_matches_the_box():
     claim = _value_erratum()
     text = make_pages.render_errata([claim])
-    assert "### Unit 2 (1 erratum)" in text
+    assert "### Errata, Unit 2 (1 erratum)" in text
+    assert f"({claim.anchor})=\n**A slope** (`vesit.x.y`)" in text
     assert "- **The notes say (lines 5–7):** 0.5." in text
     assert "- **Correct:** 0.25." in text
     assert "- **Why:** The run is 4, not 2, so the slope halves." in text
     assert "{doc}`/chapters/02_training`" in text
-    assert "| **All notes** | **1** | **0** | **1** | **0** | **1** |" in text
+    assert "| **All notes** | **1** | **0** | **1** | **0** | **1** | **0** | **0** | **0** |" in text
     box = notes.box_markdown(claim)
     for label, field in notes.erratum_fields(claim):
         assert f"- **{label}:** {field}" in box and f"- **{label}:** {field}" in text
@@ -120,7 +126,35 @@ def test_a_statement_erratum_on_the_page():
     assert '- **The notes say (lines 4014–4015):** "In 1977, Hochretier and Schmidhuber"' in text
     assert "- **Correct:** 1997, Hochreiter." in text
     assert "- **Why:** The LSTM paper appeared in 1997." in text
-    assert "| R20A6610 notes | 1 | 0 | 0 | 1 | 1 |" in text
+    assert "| R20A6610 notes | 1 | 0 | 0 | 1 | 1 | 0 | 0 | 0 |" in text
+
+
+def _statement(**kw) -> notes.Claim:
+    fields = dict(
+        id="r20.x.note", kind="statement", verdict="imprecise", source="004", lines="10-11",
+        unit=3, topic="pooling and invariance", notes_say='"Pooling makes the network invariant"',
+        correct="Pooling gives invariance to small shifts only", explanation="A large shift "
+        "moves the maximum to another window", section="chapters/03_rnn",
+        audit={"date": "2026-12-06", "outcome": "regraded", "was": "erratum",
+               "note": "True in the common reading."},
+    )
+    return notes.Claim(**{**fields, **kw})
+
+
+def test_notes_and_withdrawn_statements_on_the_page():
+    note = _statement()
+    right = _statement(id="r20.x.right", verdict="matches", topic="a true statement",
+                       correct="Srivastava et al. index layers this way too.",
+                       audit={"date": "2026-12-06", "outcome": "withdrawn", "was": "erratum",
+                              "note": "The authors' own wording."})
+    text = make_pages.render_errata([note, right])
+    assert "### Notes, Unit 3 (1 note)" in text and "### Errata" not in text
+    assert f"({note.anchor})=\n**Pooling and invariance** (`r20.x.note`)" in text
+    assert "- **More precisely:** Pooling gives invariance to small shifts only." in text
+    assert "- **Audit:** regraded on 2026-12-06, was erratum: True in the common reading." in text
+    assert "### Withdrawn after the audit: the notes are right" in text
+    assert "- **A true statement** (`r20.x.right`, R20A6610 notes, lines 10–11)" in text
+    assert "| R20A6610 notes | 2 | 0 | 0 | 0 | 0 | 1 | 0 | 1 |" in text
 
 
 def test_free_text_is_escaped_for_myst():

@@ -80,9 +80,12 @@ class SourceCount:
 
     name: str
     claims: int  # value claims and statements
-    matches: int
+    matches: int  # value claims that match (numbers compared and right)
     numeric: int  # value errata
-    statements: int  # statement errata
+    statements: int  # statement errata (verdict erratum)
+    imprecise: int = 0
+    omission: int = 0
+    withdrawn: int = 0  # statements the notes get right (verdict matches)
 
     @property
     def errata(self) -> int:
@@ -94,24 +97,50 @@ def errata_summary(claims: list[notes.Claim]) -> list[SourceCount]:
     rows = []
     for source in notes.sources().values():
         mine = [c for c in claims if c.source == source.id]
+        said = [c for c in mine if c.is_statement]
         rows.append(SourceCount(
             name=source.name,
             claims=len(mine),
-            matches=sum(not c.is_erratum for c in mine),
+            matches=sum(not c.is_statement and not c.is_erratum for c in mine),
             numeric=sum(c.is_erratum and not c.is_statement for c in mine),
-            statements=sum(c.is_statement for c in mine),
+            statements=sum(c.is_erratum for c in said),
+            imprecise=sum(c.verdict == "imprecise" for c in said),
+            omission=sum(c.verdict == "omission" for c in said),
+            withdrawn=sum(c.verdict == "matches" for c in said),
         ))
     return rows
 
 
+def _audit_text(c: notes.Claim) -> str:
+    a = c.audit or {}
+    if not a:
+        return ""
+    was = f", was {a['was']}" if a.get("was") else ""
+    return f"{a['outcome']} on {a['date']}{was}: {' '.join(a['note'].split())}"
+
+
 def _erratum_entry(c: notes.Claim) -> str:
-    """An erratum in the appendix: the same fields as its box in the chapter."""
+    """A shown claim in the appendix: the same fields as its box in the chapter.
+
+    Its label is the target of the box's link; "Shown in" links back.
+    """
     where = link(c.section)
-    return "\n".join(
-        [f"**{c.title}** (`{c.id}`)", ""]
-        + [f"- **{label}:** {text}" for label, text in notes.erratum_fields(c)]
-        + [f"- **Shown in:** {where}"]
-    )
+    out = [f"({c.anchor})=", f"**{c.title}** (`{c.id}`)", ""]
+    out += [f"- **{label}:** {text}" for label, text in notes.erratum_fields(c)]
+    out += [f"- **Shown in:** {where}"]
+    if c.audit:
+        out += [f"- **Audit:** {_audit_text(c)}"]
+    return "\n".join(out)
+
+
+def _withdrawn_entry(c: notes.Claim) -> str:
+    """A statement once called an erratum that the audit found right."""
+    return (f"- **{c.title}** (`{c.id}`, {lines_text(c)}): {' '.join(str(c.correct).split())} "
+            f"*Audit: {_audit_text(c)}*")
+
+
+def lines_text(c: notes.Claim) -> str:
+    return f"{c.notes.short_name}, {notes.lines_text(c.lines)}"
 
 
 def _notes_order(c: notes.Claim) -> tuple[int, str]:
@@ -124,11 +153,23 @@ def _count(n: int, one: str, many: str | None = None) -> str:
     return f"{n} {one if n == 1 else (many or one + 's')}"
 
 
+def _entries(title: str, claims: list[notes.Claim], one: str, many: str) -> list[str]:
+    """A heading per unit, then the entries in the order of the notes."""
+    out = []
+    for unit in sorted({c.unit for c in claims}):
+        here = sorted((c for c in claims if c.unit == unit), key=_notes_order)
+        out += [f"### {title}, Unit {unit} ({_count(len(here), one, many)})", ""]
+        for c in here:
+            out += [_erratum_entry(c), ""]
+    return out
+
+
 def render_errata(claims: list[notes.Claim] | None = None) -> str:
     claims = list(notes.registry().values()) if claims is None else list(claims)
     summary = errata_summary(claims)
-    total = [sum(getattr(r, f) for r in summary)
-             for f in ("claims", "matches", "numeric", "statements", "errata")]
+    fields = ("claims", "matches", "numeric", "statements", "errata", "imprecise",
+              "omission", "withdrawn")
+    total = [sum(getattr(r, f) for r in summary) for f in fields]
     out = [
         "# Errata in the lecture notes",
         "",
@@ -137,10 +178,20 @@ def render_errata(claims: list[notes.Claim] | None = None) -> str:
         "lecture notes, and records what it takes in its *notes registry*. A "
         "*value* claim is a number the notes print, with where it stands, how they "
         "round it and a verdict, *matches* or *erratum*. A *statement* is something "
-        "the notes say that is wrong: a date, a name, a formula, a definition, a "
-        "line of code or an outdated claim about a framework. This page lists "
-        "every erratum of both kinds, with what is correct and why, grouped by "
-        "notes and by unit of the book.",
+        "the notes say, judged by the rule in `contributing/errata.md`:",
+        "",
+        "- **erratum**: a reader who believes the notes gets a fact, a number, a "
+        "formula or code wrong; each entry says what goes wrong;",
+        "- **imprecise**: over-general or loose with terms, but true in a common "
+        "reading; the book adds the nuance;",
+        "- **omission**: the notes lost a formula, a symbol or a statement; the book "
+        "supplies it;",
+        "- **matches**: the notes are right.",
+        "",
+        "A convention, a true bound, an equivalent common description or the "
+        "original author's wording is never an erratum. Only *erratum* counts as "
+        "one below. Every statement was audited by a reader who did not write it, "
+        "briefed to defend the notes; each entry records the outcome.",
         "",
         "Each value claim is checked on two tiers. Where the notes round as they go, "
         "the book first repeats their rounded chain of arithmetic, which must give "
@@ -150,16 +201,16 @@ def render_errata(claims: list[notes.Claim] | None = None) -> str:
         "`notes.compare`, which prints one line such as "
         "`<claim>: notes 0.625, computed 0.6295 -> ERRATUM, correct 0.6295`, and the "
         "tests rerun the notebook and compare that line on every change. Every "
-        "erratum is also shown in its chapter or lab as a warning box made by "
+        "erratum and note is also shown in its chapter or lab as a box made by "
         "`notes.erratum(\"<claim>\")` from the same record as its entry below, so "
-        "the two cannot disagree.",
+        "the two cannot disagree; the box links here, and each entry links back.",
         "",
         "## Summary",
         "",
         _table(
-            ["Notes", "Claims", "Match", "Numeric errata", "Statement errata", "All errata"],
-            [[r.name, str(r.claims), str(r.matches), str(r.numeric), str(r.statements),
-              str(r.errata)] for r in summary]
+            ["Notes", "Claims", "Numbers that match", "Numeric errata", "Statement errata",
+             "All errata", "Imprecise", "Omissions", "Withdrawn"],
+            [[r.name, *(str(getattr(r, f)) for f in fields)] for r in summary]
             + [["**All notes**", *(f"**{t}**" for t in total)]],
         ),
         "",
@@ -169,17 +220,20 @@ def render_errata(claims: list[notes.Claim] | None = None) -> str:
         if not mine:
             continue
         errata = [c for c in mine if c.is_erratum]
+        remarks = [c for c in mine if c.is_note]
+        withdrawn = [c for c in mine if c.is_statement and not c.is_shown]
         out += [f"## {source.name}", ""]
-        if not errata:
+        if not (errata or remarks or withdrawn):
             out += [f"All {len(mine)} claims from these notes match.", ""]
             continue
-        out += [f"{_count(len(errata), 'erratum', 'errata')} among "
-                f"{_count(len(mine), 'claim')}.", ""]
-        for unit in sorted({c.unit for c in errata}):
-            here = sorted((c for c in errata if c.unit == unit), key=_notes_order)
-            out += [f"### Unit {unit} ({_count(len(here), 'erratum', 'errata')})", ""]
-            for c in here:
-                out += [_erratum_entry(c), ""]
+        out += [f"{_count(len(errata), 'erratum', 'errata')}, "
+                f"{_count(len(remarks), 'note')} (imprecise or omission) and "
+                f"{len(withdrawn)} withdrawn among {_count(len(mine), 'claim')}.", ""]
+        out += _entries("Errata", errata, "erratum", "errata")
+        out += _entries("Notes", remarks, "note", "notes")
+        if withdrawn:
+            out += ["### Withdrawn after the audit: the notes are right", ""]
+            out += [_withdrawn_entry(c) for c in sorted(withdrawn, key=_notes_order)] + [""]
     return "\n".join(out).rstrip() + "\n"
 
 

@@ -10,16 +10,27 @@ source tools/test_env.sh  # NBVAL, OTHER_CPU, in_venv
 JAX_VENV=${JAX_VENV:-.venv-jax}
 COLAB_VENV=${COLAB_VENV:-.venv-colab}
 # Each step prints its title; the next one first prints its wall time.
-started=$SECONDS; last=-1; web=
+# The CPU seconds of finished child processes (user + system), from bash's
+# `times` (its second line), so each step shows its wall time and its CPU time.
+cpu_times=$(mktemp)
+cpu_s() {  # sets CPU (called in this shell: a $(...) subshell has no children yet)
+  times >"$cpu_times"
+  CPU=$(awk 'NR == 2 { t = 0; for (i = 1; i <= 2; i++) { split($i, a, /[ms]/); t += a[1] * 60 + a[2] }; printf "%d", t }' "$cpu_times")
+}
+started=$SECONDS; last=-1; last_cpu=0; web=
+step_time() {
+  [ "$last" -lt 0 ] || { cpu_s; echo "--- $((SECONDS - last)) s (CPU $((CPU - last_cpu)) s)"; }
+}
 step() {
-  [ "$last" -lt 0 ] || echo "--- $((SECONDS - last)) s"
-  last=$SECONDS
+  step_time
+  last=$SECONDS; cpu_s; last_cpu=$CPU
   echo; echo "=== $*"
 }
 finish() {
   [ -z "$web" ] || { pkill -P "$web" 2>/dev/null; kill "$web" 2>/dev/null; } || true  # no orphan after a failure
-  [ "$last" -lt 0 ] || echo "--- $((SECONDS - last)) s"
-  echo "=== make test: $((SECONDS - started)) s in all"
+  step_time
+  cpu_s; rm -f "$cpu_times"
+  echo "=== make test: $((SECONDS - started)) s in all (CPU $CPU s)"
 }
 trap finish EXIT
 
@@ -55,9 +66,9 @@ web_steps() {
     python -m tools.pdf
     pytest -q -p no:cacheprovider -m pdf tests
   fi
-  echo "--- $((SECONDS - last)) s"
+  step_time
 }
-echo "--- $((SECONDS - last)) s"; last=-1
+step_time; last=-1
 mkdir -p _build
 web_log=_build/web-steps.log
 echo; echo "=== 5/8 and 6/8 (the book build, the browser and the PDF) start in the background: $web_log"
@@ -73,7 +84,7 @@ in_venv "$JAX_VENV" pytest -q -n 2 -p no:cacheprovider tests/test_setup.py tests
 in_venv "$JAX_VENV" pytest -q -n 2 --dist loadfile --nbval-lax "${NBVAL[@]}" chapters solutions labs
 unset DLBOOK_BACKEND KERAS_BACKEND
 
-echo "--- $((SECONDS - last)) s"; last=-1
+step_time; last=-1
 echo; echo "=== steps 5 and 6, from the background ($web_log):"
 web_status=0; wait "$web" || web_status=$?
 web=
