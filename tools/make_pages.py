@@ -178,7 +178,7 @@ def render_errata(claims: list[notes.Claim] | None = None) -> str:
         "lecture notes, and records what it takes in its *notes registry*. A "
         "*value* claim is a number the notes print, with where it stands, how they "
         "round it and a verdict, *matches* or *erratum*. A *statement* is something "
-        "the notes say, judged by the rule in `contributing/errata.md`:",
+        "the notes say, judged by the rule in {doc}`/contributing/errata`:",
         "",
         "- **erratum**: a reader who believes the notes gets a fact, a number, a "
         "formula or code wrong; each entry says what goes wrong;",

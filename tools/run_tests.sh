@@ -14,10 +14,12 @@ COLAB_VENV=${COLAB_VENV:-.venv-colab}
 # `times` (its second line), so each step shows its wall time and its CPU time.
 cpu_times=$(mktemp)
 cpu_s() {  # sets CPU (called in this shell: a $(...) subshell has no children yet)
-  times >"$cpu_times"
-  CPU=$(awk 'NR == 2 { t = 0; for (i = 1; i <= 2; i++) { split($i, a, /[ms]/); t += a[1] * 60 + a[2] }; printf "%d", t }' "$cpu_times")
+  local f="$cpu_times.$BASHPID"  # one file per shell: the background parts count too
+  times >"$f"
+  CPU=$(awk 'NR == 2 { t = 0; for (i = 1; i <= 2; i++) { split($i, a, /[ms]/); t += a[1] * 60 + a[2] }; printf "%d", t }' "$f")
+  rm -f "$f"
 }
-started=$SECONDS; last=-1; last_cpu=0; web=
+started=$SECONDS; last=-1; last_cpu=0; web= lane=
 step_time() {
   [ "$last" -lt 0 ] || { cpu_s; echo "--- $((SECONDS - last)) s (CPU $((CPU - last_cpu)) s)"; }
 }
@@ -27,30 +29,22 @@ step() {
   echo; echo "=== $*"
 }
 finish() {
-  [ -z "$web" ] || { pkill -P "$web" 2>/dev/null; kill "$web" 2>/dev/null; } || true  # no orphan after a failure
+  for pid in $web $lane; do  # no orphan after a failure
+    { pkill -P "$pid"; kill "$pid"; } 2>/dev/null || true
+  done
   step_time
   cpu_s; rm -f "$cpu_times"
   echo "=== make test: $((SECONDS - started)) s in all (CPU $CPU s)"
 }
 trap finish EXIT
 
-step "1/8 unit tests: dlbook, registry, exercises, generated files, notebook hygiene"
-pytest -q -n 2 -p no:cacheprovider -m "not browser and not pdf" tests
-
-step "2/8 nbval, strict: every stored output of chapters/ and solutions/ must match"
-pytest -q -n 2 --dist loadfile --nbval "${NBVAL[@]}" chapters solutions
-
-step "3/8 nbval, strict, on another processor (simulated: ${OTHER_CPU[*]})"
-env "${OTHER_CPU[@]}" pytest -q -n 2 --dist loadfile --nbval "${NBVAL[@]}" chapters solutions
-
-step "4/8 nbval-lax: student labs run top to bottom (blank exercises say 'not attempted')"
-pytest -q -n 2 --dist loadfile --nbval-lax "${NBVAL[@]}" labs
-
-# Steps 5 and 6 (the book build, then Chromium and the PDF) use about one core;
-# they run in the background beside step 7, which keeps the other busy. Their
-# output follows step 7's; a failure in either fails make test.
+# Steps 5 and 6 (the book build from the committed outputs, then Chromium and
+# the PDF) need no other step: they start first, in the background, and use
+# about one core throughout. Steps 2 to 8 then run in two lanes side by side,
+# one notebook at a time each (no idle worker at the end of every step): lane
+# A (steps 2, 4, 8) in the background, lane B (steps 3, 7) here. The output of
+# the background parts follows lane B's; a failure anywhere fails make test.
 web_steps() {
-  set -euo pipefail
   step "5/8 book build with warnings as errors"
   rm -rf _build/html && mkdir -p _build
   local log=_build/book-build.log
@@ -68,12 +62,42 @@ web_steps() {
   fi
   step_time
 }
-step_time; last=-1
+
+# One notebook at a time in a lane: plain pytest, no xdist workers.
+NB1=(-p no:xdist "${NBVAL[@]}")
+
+lane_a() {
+  step "2/8 nbval, strict: every stored output of chapters/ and solutions/ must match"
+  pytest -q --nbval "${NB1[@]}" chapters solutions
+
+  step "4/8 nbval-lax: student labs run top to bottom (blank exercises say 'not attempted')"
+  pytest -q --nbval-lax "${NB1[@]}" labs
+
+  step "8/8 nbval, strict, on Colab's versions (${COLAB:-constraints/colab-*.txt})"
+  in_venv "$COLAB_VENV" python -c 'import sys; from importlib.metadata import version
+print("Python", sys.version.split()[0], *(f"{p} {version(p)}" for p in ("tensorflow-cpu", "keras", "numpy")))'
+  # Colab's ipykernel 6.17 warns on stderr about the frozen modules of Python 3.11 and later.
+  PYDEVD_DISABLE_FILE_VALIDATION=1 in_venv "$COLAB_VENV" pytest -q --nbval "${NB1[@]}" chapters solutions
+  step_time
+}
+
+# A background part: its own log, its exit status kept for the end.
 mkdir -p _build
-web_log=_build/web-steps.log
-echo; echo "=== 5/8 and 6/8 (the book build, the browser and the PDF) start in the background: $web_log"
-(trap - EXIT; web_steps) >"$web_log" 2>&1 &
+web_log=_build/web-steps.log lane_a_log=_build/lane-a.log
+echo "=== steps 5 and 6 (book build, browser, PDF) start in the background: $web_log"
+(trap - EXIT; set -euo pipefail; web_steps) >"$web_log" 2>&1 &
 web=$!
+
+step "1/8 unit tests: dlbook, registry, exercises, generated files, notebook hygiene"
+pytest -q -n 2 -p no:cacheprovider -m "not browser and not pdf" tests
+step_time; last=-1
+
+echo; echo "=== lane A (steps 2, 4 and 8) starts in the background: $lane_a_log"
+(trap - EXIT; set -euo pipefail; lane_a) >"$lane_a_log" 2>&1 &
+lane=$!
+
+step "3/8 nbval, strict, on another processor (simulated: ${OTHER_CPU[*]})"
+env "${OTHER_CPU[@]}" pytest -q --nbval "${NB1[@]}" chapters solutions
 
 step "7/8 Keras on JAX, no TensorFlow installed: backend-neutral unit tests, then every notebook (nbval-lax: random streams differ by backend)"
 in_venv "$JAX_VENV" python -c 'import importlib.util as u, sys; sys.exit(u.find_spec("tensorflow") is not None)' \
@@ -81,18 +105,18 @@ in_venv "$JAX_VENV" python -c 'import importlib.util as u, sys; sys.exit(u.find_
 # KERAS_BACKEND too: tests that import keras without dlbook.setup() get JAX.
 export DLBOOK_BACKEND=jax KERAS_BACKEND=jax
 in_venv "$JAX_VENV" pytest -q -n 2 -p no:cacheprovider tests/test_setup.py tests/test_autodiff.py tests/test_exercises.py
-in_venv "$JAX_VENV" pytest -q -n 2 --dist loadfile --nbval-lax "${NBVAL[@]}" chapters solutions labs
+in_venv "$JAX_VENV" pytest -q --nbval-lax "${NB1[@]}" chapters solutions labs
 unset DLBOOK_BACKEND KERAS_BACKEND
-
 step_time; last=-1
-echo; echo "=== steps 5 and 6, from the background ($web_log):"
-web_status=0; wait "$web" || web_status=$?
-web=
-cat "$web_log"
-[ "$web_status" = 0 ] || { echo "steps 5/6 failed (exit $web_status)"; exit "$web_status"; }
 
-step "8/8 nbval, strict, on Colab's versions (${COLAB:-constraints/colab-*.txt})"
-in_venv "$COLAB_VENV" python -c 'import sys; from importlib.metadata import version
-print("Python", sys.version.split()[0], *(f"{p} {version(p)}" for p in ("tensorflow-cpu", "keras", "numpy")))'
-# Colab's ipykernel 6.17 warns on stderr about the frozen modules of Python 3.11 and later.
-PYDEVD_DISABLE_FILE_VALIDATION=1 in_venv "$COLAB_VENV" pytest -q -n 2 --dist loadfile --nbval "${NBVAL[@]}" chapters solutions
+# The background parts, in order: each one's log, then its verdict.
+failed=
+for part in "lane A:$lane:$lane_a_log" "steps 5 and 6:$web:$web_log"; do
+  IFS=: read -r name pid log <<<"$part"
+  status=0; wait "$pid" || status=$?
+  echo; echo "=== $name, from the background ($log):"
+  cat "$log"
+  [ "$status" = 0 ] || { echo "$name failed (exit $status)"; failed="$failed $name;"; }
+done
+lane= web=
+[ -z "$failed" ] || { echo "failed in the background:$failed"; exit 1; }
