@@ -476,7 +476,8 @@ def box_markdown(c: Claim) -> str:
         where = _myst_role_text(f"{c.notes.short_name}, {lines_text(c.lines)}")
         head = f"{VERDICT_LABEL[c.verdict]}: {c.title} ({{ref}}`{where} <{c.anchor}>`)"
         classes = ("warning" if c.is_erratum else "note dlbook-quiet") + " dropdown dlbook-claim"
-    return "\n".join([f"```{{admonition}} {head}", f":class: {classes}", *body, "```"])
+    # A colon fence: a backtick fence's first line may not hold the role's backticks.
+    return "\n".join([f":::{{admonition}} {head}", f":class: {classes}", *body, ":::"])
 
 
 def _inline_html(text: str) -> str:

@@ -32,8 +32,8 @@ def test_a_box_renders_as_a_myst_warning_with_the_registry_fields():
     c = notes.claim("r20.backprop.w6-new")
     box = notes.ErratumBox(c)
     md = box._repr_markdown_()
-    assert md.startswith("```{admonition} Erratum in the R20A6610 notes\n:class: warning dlbook-claim\n")
-    assert md.endswith("\n```")
+    assert md.startswith(":::{admonition} Erratum in the R20A6610 notes\n:class: warning dlbook-claim\n")
+    assert md.endswith("\n:::")
     assert "- **The notes say (line 1584):** 408666186." in md
     assert "- **Correct:** 0.408666186." in md
     assert f"- **Why:** {' '.join(c.explanation.split())}" in md
@@ -79,7 +79,7 @@ def test_only_a_worked_numbers_erratum_stands_open():
         c = _statement(verdict)
         md = notes.box_markdown(c).splitlines()
         # one line, whose notes and lines link to the full entry in the appendix
-        assert md[0] == ("```{admonition} " f"{label}: Pooling and invariance "
+        assert md[0] == (":::{admonition} " f"{label}: Pooling and invariance "
                          "({ref}`R20A6610 notes, lines 10–11 <notes-r20-x-s>`)")
         assert md[1] == f":class: {cls}"
         assert f"- **{right}:** Invariant to small shifts only." in md
