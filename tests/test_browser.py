@@ -235,7 +235,11 @@ BOX_SHARE = """() => {
     const boxes = [...document.querySelectorAll("div.admonition.dlbook-claim")];
     const article = document.querySelector("article.bd-article") || document.body;
     const total = article.getBoundingClientRect().height;
-    const taken = boxes.reduce((sum, b) => sum + b.getBoundingClientRect().height, 0);
+    const outer = b => {  // the box and the gaps above and below it
+        const s = getComputedStyle(b);
+        return b.getBoundingClientRect().height + parseFloat(s.marginTop) + parseFloat(s.marginBottom);
+    };
+    const taken = boxes.reduce((sum, b) => sum + outer(b), 0);
     return {n: boxes.length, total, taken,
             open: boxes.filter(b => !b.classList.contains("dropdown")).length};
 }"""
