@@ -96,18 +96,26 @@ echo; echo "=== lane A (steps 2, 4 and 8) starts in the background: $lane_a_log"
 (trap - EXIT; set -euo pipefail; lane_a) >"$lane_a_log" 2>&1 &
 lane=$!
 
-step "3/8 nbval, strict, on another processor (simulated: ${OTHER_CPU[*]})"
-env "${OTHER_CPU[@]}" pytest -q --nbval "${NB1[@]}" chapters solutions
+lane_b() {
+  step "3/8 nbval, strict, on another processor (simulated: ${OTHER_CPU[*]})"
+  env "${OTHER_CPU[@]}" pytest -q --nbval "${NB1[@]}" chapters solutions
 
-step "7/8 Keras on JAX, no TensorFlow installed: backend-neutral unit tests, then every notebook (nbval-lax: random streams differ by backend)"
-in_venv "$JAX_VENV" python -c 'import importlib.util as u, sys; sys.exit(u.find_spec("tensorflow") is not None)' \
-  || { echo "TensorFlow is installed in $JAX_VENV: this step must run without it"; exit 1; }
-# KERAS_BACKEND too: tests that import keras without dlbook.setup() get JAX.
-export DLBOOK_BACKEND=jax KERAS_BACKEND=jax
-in_venv "$JAX_VENV" pytest -q -n 2 -p no:cacheprovider tests/test_setup.py tests/test_autodiff.py tests/test_exercises.py
-in_venv "$JAX_VENV" pytest -q --nbval-lax "${NB1[@]}" chapters solutions labs
-unset DLBOOK_BACKEND KERAS_BACKEND
-step_time; last=-1
+  step "7/8 Keras on JAX, no TensorFlow installed: backend-neutral unit tests, then every notebook (nbval-lax: random streams differ by backend)"
+  in_venv "$JAX_VENV" python -c 'import importlib.util as u, sys; sys.exit(u.find_spec("tensorflow") is not None)' \
+    || { echo "TensorFlow is installed in $JAX_VENV: this step must run without it"; exit 1; }
+  # KERAS_BACKEND too: tests that import keras without dlbook.setup() get JAX.
+  export DLBOOK_BACKEND=jax KERAS_BACKEND=jax
+  # JAX's persistent cache of compiled programs (tools/test_env.sh): the
+  # notebooks reuse what the unit tests compiled, a lab what its solution did.
+  export "${JAX_CACHE[@]}"
+  in_venv "$JAX_VENV" pytest -q -n 2 -p no:cacheprovider tests/test_setup.py tests/test_autodiff.py tests/test_exercises.py
+  in_venv "$JAX_VENV" pytest -q --nbval-lax "${NB1[@]}" chapters solutions labs
+  step_time
+}
+# Lane B in a subshell of its own too, so that its steps' CPU seconds are its
+# own (this shell also reaps the background parts); its output is live.
+(trap - EXIT; set -euo pipefail; last=-1; lane_b)
+last=-1
 
 # The background parts, in order: each one's log, then its verdict.
 failed=

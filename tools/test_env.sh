@@ -34,3 +34,12 @@ in_venv() {
   [ -x "$dir/bin/pytest" ] || { echo "$dir is missing: run 'make test' (it creates it)"; exit 1; }
   PATH="$PWD/$dir/bin:$PATH" "$@"
 }
+
+# JAX compiles every new model shape with XLA, which costs more than running
+# it on the quick-mode data; its persistent cache keeps each compiled program
+# (keyed by the program and the compiler's flags: a hit runs the same code)
+# for the next process. Every program is kept, not only those that took a
+# second to compile. _build/ is not committed: a clean clone starts empty.
+JAX_CACHE=(JAX_COMPILATION_CACHE_DIR="$PWD/_build/jax-cache"
+           JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS=0
+           JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES=0)
