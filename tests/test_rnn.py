@@ -118,7 +118,7 @@ def test_truncated_bptt_is_full_bptt_when_the_window_covers_the_sequence():
     one = nn.scalar_rnn_bptt(x, d, 0.5, 0.8, 1.2, truncate=1)
     s = full.states
     before = np.concatenate([[0.0], s[:-1]])
-    # one step back: each E_t sees only its own step's explicit derivative
+    # a window of one step, no step back: each E_t sees only its own step's explicit derivative
     expected = np.sum((full.outputs - d) * 1.2 * (1 - s ** 2) * before)
     assert one.grads["ws"] == pytest.approx(expected)
     assert one.grads["ws"] != pytest.approx(full.grads["ws"])

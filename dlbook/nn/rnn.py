@@ -110,8 +110,11 @@ def scalar_rnn_bptt(x, d, wx: float, ws: float, wy: float, s0: float = 0.0,
     back through ``s_t, s_{t-1}, ...``: at every step it multiplies by
     ``ds_k/ds_{k-1} = ws (1 - s_k^2)`` and adds ``delta * ds_k+/dw`` to the
     gradient, where ``ds_k+/dw`` is the explicit derivative (``s_{k-1}``
-    held fixed). With ``truncate=k`` each ``E_t`` goes back at most ``k``
-    steps (truncated BPTT); ``None`` is the full gradient.
+    held fixed). With ``truncate=k`` (truncated BPTT) each ``E_t`` reaches only
+    the ``k`` most recent steps, ``s_t, s_{t-1}, ..., s_{t-k+1}``: a window of
+    ``k`` steps, ``k - 1`` steps back, as when a sequence is cut into windows
+    of ``k`` steps. ``truncate=1`` keeps only each step's explicit derivative
+    and does not go back in time at all; ``None`` is the full gradient.
     """
     x = np.asarray(x, dtype=float).ravel()
     d = np.asarray(d, dtype=float).ravel()
