@@ -158,6 +158,11 @@ class Claim:
         return self.is_erratum and not self.is_statement
 
     @property
+    def where(self) -> str:
+        """Which notes and lines: 'R20A6610 notes, lines 984–985'."""
+        return f"{self.notes.short_name}, {lines_text(self.lines)}"
+
+    @property
     def anchor(self) -> str:
         """The label of its entry in the errata appendix."""
         return "notes-" + re.sub(r"[^a-z0-9]+", "-", self.id.lower())
@@ -451,7 +456,7 @@ def box_title(c: Claim) -> str:
 
 def one_line(c: Claim) -> str:
     """A collapsed box's only line: verdict, topic, notes and lines."""
-    return f"{VERDICT_LABEL[c.verdict]}: {c.title} ({c.notes.short_name}, {lines_text(c.lines)})"
+    return f"{VERDICT_LABEL[c.verdict]}: {c.title} ({c.where})"
 
 
 def _myst_role_text(text: str) -> str:
@@ -473,8 +478,7 @@ def box_markdown(c: Claim) -> str:
         head, classes = box_title(c), "warning dlbook-claim"
         body = [f"**{c.title}**", ""] + body
     else:
-        where = _myst_role_text(f"{c.notes.short_name}, {lines_text(c.lines)}")
-        head = f"{VERDICT_LABEL[c.verdict]}: {c.title} ({{ref}}`{where} <{c.anchor}>`)"
+        head = f"{VERDICT_LABEL[c.verdict]}: {c.title} ({{ref}}`{_myst_role_text(c.where)} <{c.anchor}>`)"
         classes = ("warning" if c.is_erratum else "note dlbook-quiet") + " dropdown dlbook-claim"
     # A colon fence: a backtick fence's first line may not hold the role's backticks.
     return "\n".join([f":::{{admonition}} {head}", f":class: {classes}", *body, ":::"])
@@ -510,7 +514,7 @@ def box_html(c: Claim) -> str:
 
 def box_text(c: Claim) -> str:
     """Plain text of the box; its first line is what the tests look for."""
-    head = f"{c.id}: {c.verdict} box ({c.notes.short_name}, {lines_text(c.lines)})"
+    head = f"{c.id}: {c.verdict} box ({c.where})"
     return "\n".join([head] + [f"  {label}: {text}" for label, text in erratum_fields(c)])
 
 

@@ -135,12 +135,8 @@ def _erratum_entry(c: notes.Claim) -> str:
 
 def _withdrawn_entry(c: notes.Claim) -> str:
     """A statement once called an erratum that the audit found right."""
-    return (f"- **{c.title}** (`{c.id}`, {lines_text(c)}): {' '.join(str(c.correct).split())} "
+    return (f"- **{c.title}** (`{c.id}`, {c.where}): {' '.join(str(c.correct).split())} "
             f"*Audit: {_audit_text(c)}*")
-
-
-def lines_text(c: notes.Claim) -> str:
-    return f"{c.notes.short_name}, {notes.lines_text(c.lines)}"
 
 
 def _notes_order(c: notes.Claim) -> tuple[int, str]:
