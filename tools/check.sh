@@ -24,8 +24,8 @@ echo "=== nbval, strict, on another processor (simulated: ${OTHER_CPU[*]})"
 env "${OTHER_CPU[@]}" pytest -q -n 2 --dist loadfile --nbval "${NBVAL[@]}" "$@"
 if [ -x "$JAX_VENV/bin/pytest" ]; then
   echo "=== nbval-lax on JAX"
-  env DLBOOK_BACKEND=jax KERAS_BACKEND=jax "${JAX_CACHE[@]}" \
-    PATH="$PWD/$JAX_VENV/bin:$PATH" pytest -q -n 2 --dist loadfile --nbval-lax "${NBVAL[@]}" "$@"
+  in_venv "$JAX_VENV" env DLBOOK_BACKEND=jax KERAS_BACKEND=jax "${JAX_CACHE[@]}" \
+    pytest -q -n 2 --dist loadfile --nbval-lax "${NBVAL[@]}" "$@"
 else
   echo "=== no $JAX_VENV (make env-jax): the JAX run is left to make test"
 fi
