@@ -1,12 +1,17 @@
 """Lab 4's own checks, beyond the self-tests every exercise gets (test_exercises.py).
 
-- the NumPy references of q1, q2 and q5 agree with Keras (SimpleRNN, LSTM and an
-  optimiser's clipnorm), q4's with automatic differentiation and with finite
-  differences, q3's with the windows written out by hand;
+- the NumPy references of q1, q2, q9 and q5 agree with Keras (SimpleRNN, LSTM, GRU
+  with reset_after=True and an optimiser's clipnorm), q4's with automatic
+  differentiation and with finite differences, q3's with the windows written out
+  by hand;
+- a function that writes into its input is rejected, and the stored cases stay as
+  they were;
 - each checker accepts right answers written other ways than the reference and
   rejects wrong ones with the reason (beyond the recorded ones);
-- the design exercise's target is reached by the reference at three seeds and
-  missed by an untrained model (measured, not assumed);
+- the design exercise is graded on the series' future, which no array of the
+  notebook holds; a forecaster with a time axis of any length (None) is accepted;
+  its target is reached by the reference at three seeds and missed by an
+  untrained model (measured, not assumed);
 - the full configuration (DLBOOK_MODE=full) runs: the lab's forecasting and
   long-dependency cells, on sizes shrunk for the test.
 """
@@ -58,6 +63,39 @@ def test_lstm_step_reference_is_keras(args):
     mine_h, mine_c = lab04.lstm_step(*args)
     np.testing.assert_allclose(mine_h, keras_np(keras_h), atol=1e-5)
     np.testing.assert_allclose(mine_c, keras_np(keras_c), atol=1e-5)
+
+
+@pytest.mark.parametrize("args", [args for args, _ in lab04.q9.cases], ids=str)
+def test_gru_step_reference_is_keras_reset_after(args):
+    import keras
+
+    x, h, kernel, recurrent_kernel, bias = args
+    layer = keras.layers.GRU(h.shape[-1])  # reset_after=True, Keras's default
+    layer.build((None, 1, x.shape[-1]))
+    layer.set_weights([kernel, recurrent_kernel, bias])
+    assert [w.shape for w in layer.get_weights()] == [kernel.shape, recurrent_kernel.shape,
+                                                      (2, 3 * h.shape[-1])]
+    keras_h = layer(x[:, None, :].astype("float32"), initial_state=h.astype("float32"))
+    np.testing.assert_allclose(lab04.gru_step(*args), keras_np(keras_h), atol=1e-5)
+
+
+@pytest.mark.parametrize("args", [args for args, _ in lab04.q9.cases[:1]], ids=str)
+def test_gru_slips_are_other_keras_conventions(args):
+    """The reset_after=False slip is Keras's GRU(reset_after=False), fed the two bias rows
+    summed where they are added (its one bias row): the slip is a real convention."""
+    import keras
+
+    x, h, kernel, recurrent_kernel, bias = args
+    layer = keras.layers.GRU(h.shape[-1], reset_after=False)
+    layer.build((None, 1, x.shape[-1]))
+    units = h.shape[-1]
+    # reset_after=False has one bias; the slip adds row 1's candidate part outside the reset
+    one_bias = bias[0] + bias[1]
+    layer.set_weights([kernel, recurrent_kernel, one_bias])
+    keras_h = layer(x[:, None, :].astype("float32"), initial_state=h.astype("float32"))
+    np.testing.assert_allclose(lab04._gru_reset_before(*args), keras_np(keras_h), atol=1e-5)
+    assert not np.allclose(lab04._gru_reset_before(*args), lab04.gru_step(*args))
+    assert units * 3 == kernel.shape[1]
 
 
 def test_make_windows_by_hand():
@@ -188,7 +226,32 @@ def _bptt_jacobians_per_step(xs, kernel, recurrent_kernel, bias):
     return rows
 
 
+def _gru_einsum(x, h, kernel, recurrent_kernel, bias):
+    n = h.shape[-1]
+    a = np.einsum("bi,ij->bj", x, kernel) + bias[0]
+    c = np.einsum("bi,ij->bj", h, recurrent_kernel) + bias[1]
+    z = 1 / (1 + np.exp(-(a[:, :n] + c[:, :n])))
+    r = 1 / (1 + np.exp(-(a[:, n:2 * n] + c[:, n:2 * n])))
+    return z * h + (1 - z) * np.tanh(a[:, 2 * n:] + r * c[:, 2 * n:])
+
+
+def _gru_keras_ops(x, h, kernel, recurrent_kernel, bias):
+    from keras import ops
+
+    xz, xr, xh = ops.split(ops.matmul(x, kernel) + bias[0], 3, axis=-1)
+    hz, hr, hh = ops.split(ops.matmul(h, recurrent_kernel) + bias[1], 3, axis=-1)
+    z, r = ops.sigmoid(xz + hz), ops.sigmoid(xr + hr)
+    return z * h + (1 - z) * ops.tanh(xh + r * hh)
+
+
+def _gru_in_place(x, h, kernel, recurrent_kernel, bias):
+    h[...] = lab04.gru_step(x, h, kernel, recurrent_kernel, bias)
+    return h
+
+
 RIGHT = [
+    (lab04.q9, _gru_einsum, "GRU with einsum"),
+    (lab04.q9, _gru_keras_ops, "GRU with keras.ops, a backend tensor"),
     (lab04.q1, _rnn_einsum, "einsum"),
     (lab04.q1, _rnn_float32, "in float32"),
     (lab04.q1, _rnn_keras_ops, "keras.ops, a backend tensor"),
@@ -206,6 +269,8 @@ def test_right_answers_written_another_way_pass(q, answer, why):
 
 
 WRONG = [
+    (lab04.q9, _gru_in_place, "changed one of its input arrays in place"),
+    (lab04.q9, lambda x, h, W, U, b: lab04.gru_step(x, h, W, U, b[::-1]), "on a batch of"),
     (lab04.q1, lambda x, h, W, U, b: np.maximum(x @ W + h @ U + b, 0), "should return"),
     (lab04.q1, lambda x, h, W, U, b: np.tanh(x @ W + h @ U + 2 * b), "should return"),
     (lab04.q2, lambda x, h, c, W, U, b: lab04.lstm_step(x, h, 0 * c, W, U, b),
@@ -231,6 +296,32 @@ def test_wrong_answers_fail_with_a_reason(q, answer, words):
     assert "Traceback" not in result.message
 
 
+def test_a_function_writing_into_its_input_is_rejected_and_the_cases_stay():
+    import copy
+
+    stored = copy.deepcopy([case.args for case in lab04.q1.cases])
+
+    def in_place(x, h, kernel, recurrent_kernel, bias):
+        h[...] = np.tanh(x @ kernel + h @ recurrent_kernel + bias)
+        return h
+
+    for _ in range(2):  # twice: a corrupted case would let the second run pass
+        result = lab04.q1.evaluate(in_place)
+        assert result.status == "incorrect"
+        assert "changed its second argument in place" in result.message, result.message
+    for case, args in zip(lab04.q1.cases, stored):
+        for got, want in zip(case.args, args):
+            np.testing.assert_array_equal(got, want)
+    assert lab04.q1.evaluate(lab04.rnn_step).correct
+
+
+def test_large_array_messages_show_the_first_differing_entry():
+    message = lab04.q1.evaluate(
+        lambda x, h, W, U, b: np.tanh(x @ W + h @ U + b) + (x.shape[0] == 3) * 0.1).message
+    assert "an array of shape (3, 4)" in message
+    assert "the first is at index (0, 0)" in message, message
+
+
 # ---- the design exercise -----------------------------------------------------------------
 
 
@@ -238,30 +329,60 @@ def test_wrong_answers_fail_with_a_reason(q, answer, words):
 def test_design_target_is_reached_at_three_seeds_and_missed_untrained():
     # q8 itself: at its own seed, 0, the reference model is the one its self-tests train.
     # reference_answer() trains the solution from the current seed once and keeps it.
+    # Measured (lab04.MARGIN's comment): the reference at 0.36 to 0.39 of the naive MSE,
+    # the target at 0.65; twice the seed spread (0.03) is 0.06. The naive forecast is at 1.
     q = lab04.q8
+    X, y = q.graded()
     own_seed = q.seed
     try:
         for seed in (0, 1, 2):
             q.seed = seed
             model = q.reference_answer()
-            mse = lab04.forecast_mse(model, q.X_test, q.y_test)
-            assert mse <= (1 - q.margin) * q.naive(), f"seed {seed}: {mse / q.naive():.3f}"
+            ratio = lab04.forecast_mse(model, X, y) / q.naive()
+            assert ratio <= (1 - q.margin) - 0.06, f"seed {seed}: {ratio:.3f}"
     finally:
         q.seed = own_seed
     untrained = q.train(lab04.UNTRAINED_FORECASTER)
     assert "no better than copying" in q.evaluate(untrained).message
 
 
+def test_design_is_graded_on_the_series_future_which_the_notebook_never_holds():
+    q = lab04.q8
+    X, y = q.graded()
+    assert len(y) == lab04._FUTURE_POINTS
+    handed = lab04.forecasting_data()  # every array the notebook gets
+    series = lab04.noisy_sines(lab04.QUICK.series_length)
+    held = np.concatenate([series] + [np.ravel(a) for a in handed])
+    assert not np.isin(y, held).any() and not np.isin(X, held).any()
+    # the future continues the same sines, after the last step the notebook has
+    clean = lab04.noisy_sines(len(y) + X.shape[1], seed=0, start=lab04.QUICK.series_length)
+    assert np.std(np.concatenate([X[0, :, 0], y]) - clean) < 0.2
+    assert q.naive() == pytest.approx(lab04.naive_mse(X, y))
+
+
+def test_design_accepts_a_time_axis_of_any_length_and_rejects_other_shapes():
+    import keras
+
+    q = lab04.q8
+    for shape in [(None, 1), (lab04.QUICK.window, 1)]:
+        model = keras.Sequential([keras.Input(shape), keras.layers.GRU(2), keras.layers.Dense(1)])
+        message = q.evaluate(model).message
+        assert "inputs of shape" not in message, message
+    model = keras.Sequential([keras.Input((None, 2)), keras.layers.GRU(2), keras.layers.Dense(1)])
+    assert "inputs of shape (None, None, 2)" in q.evaluate(model).message
+
+
 def test_design_rejects_a_model_that_copies_the_last_value():
     import keras
 
     q = lab04.q8
-    inputs = keras.Input(shape=q.X_test.shape[1:])
+    X, _ = q.graded()
+    inputs = keras.Input(shape=X.shape[1:])
     state = keras.layers.SimpleRNN(1, activation="linear", use_bias=False,
                                    kernel_initializer="ones",
                                    recurrent_initializer="zeros")(inputs)  # h_T = x_T
     copier = keras.Model(inputs, keras.layers.Dense(1, kernel_initializer="ones")(state))
-    np.testing.assert_allclose(lab04.forecast(copier, q.X_test), q.X_test[:, -1, 0], atol=1e-6)
+    np.testing.assert_allclose(lab04.forecast(copier, X), X[:, -1, 0], atol=1e-6)
     assert "no better than copying" in q.evaluate(copier).message
 
 

@@ -7,8 +7,8 @@ from typing import Any, Callable
 
 import numpy as np
 
-from dlbook.exercises.compare import fmt, type_name
-from dlbook.exercises.core import Exercise, Incorrect
+from dlbook.exercises.compare import fmt, sentence, type_name
+from dlbook.exercises.core import STUDENT_ERRORS, Exercise, Incorrect, describe_exception
 from dlbook.measure import approx
 
 
@@ -83,23 +83,55 @@ class DesignExercise(Exercise):
     def blank_message(self) -> str:
         return "design, compile and train your model in place of the ..., then run this cell again."
 
+    def class_scores(self, model: Any, X: np.ndarray) -> np.ndarray:
+        """``model``'s 10 class scores for each row of ``X`` (probabilities or logits:
+        the accuracy takes the largest), or :class:`Incorrect` saying why there are none.
+
+        The shapes are checked by calling the model on a batch, so that a subclassed
+        ``keras.Model`` (which may have no ``input_shape``) is graded like any other.
+        """
+        import keras
+
+        n_in = X.shape[1]
+        try:
+            declared = tuple(model.input_shape)
+        except (AttributeError, ValueError, TypeError):  # subclassed, or not built yet
+            declared = None
+        if declared is not None and (len(declared) != 2 or declared[1] not in (None, n_in)):
+            raise Incorrect(f"your model takes inputs of shape {fmt(declared)}, but each "
+                            f"image is a row of {n_in} pixels: keras.Input(shape=({n_in},)).")
+        def scores(rows: np.ndarray) -> np.ndarray:
+            # Called directly, not through predict(): predict() would compile once per
+            # batch shape, and TensorFlow warns about retracing.
+            return np.asarray(keras.ops.convert_to_numpy(model(rows, training=False)))
+
+        try:
+            batch = scores(X[:2])
+        except STUDENT_ERRORS as exc:
+            raise Incorrect(sentence(describe_exception(
+                exc, f"Your model, called on a batch of 2 rows of {n_in} pixels,"))) from None
+        if batch.shape != (2, 10):
+            raise Incorrect(f"your model's output has shape {fmt((None, *batch.shape[1:]))}: "
+                            "a classifier of 10 digits ends with Dense(10, activation="
+                            "\"softmax\"), one probability per digit.")
+        try:
+            return np.concatenate([scores(X[i:i + 2048]) for i in range(0, len(X), 2048)])
+        except STUDENT_ERRORS as exc:
+            raise Incorrect(sentence(describe_exception(exc, "Your model"))) from None
+
+    def accuracy(self, model: Any) -> float:
+        """``model``'s accuracy on the exercise's test images (the checker's own, where
+        ``data`` keeps them from the notebook); :class:`Incorrect` if it cannot classify."""
+        proba = self.class_scores(model, self.X_test)
+        return float(np.mean(proba.argmax(axis=1) == self.y_test))
+
     def grade(self, answer: Any) -> str:
         import keras
 
         if not isinstance(answer, keras.Model):
             raise Incorrect(f"expected a trained Keras model, but you passed {fmt(answer)} "
                             f"({type_name(answer)}).")
-        n_in = self.X_test.shape[1]
-        if tuple(answer.input_shape) != (None, n_in):
-            raise Incorrect(f"your model takes inputs of shape {fmt(tuple(answer.input_shape))}, "
-                            f"but each image is a row of {n_in} pixels: "
-                            f"keras.Input(shape=({n_in},)).")
-        if tuple(answer.output_shape) != (None, 10):
-            raise Incorrect(f"your model's output has shape {fmt(tuple(answer.output_shape))}: "
-                            "a classifier of 10 digits ends with Dense(10, activation="
-                            "\"softmax\"), one probability per digit.")
-        proba = keras.ops.convert_to_numpy(answer.predict(self.X_test, verbose=0))
-        accuracy = float(np.mean(proba.argmax(axis=1) == self.y_test))
+        accuracy = self.accuracy(answer)
         words = f"test accuracy {approx(accuracy)} on {len(self.y_test)} {self.data_name} images"
         if accuracy >= self.target:
             return f"{words}, at least the target {self.target:g}."

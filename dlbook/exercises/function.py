@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import inspect
+import re
 import textwrap
 import warnings
 from typing import Any, Callable, Sequence
@@ -11,7 +13,9 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from dlbook.exercises.compare import compare, fmt, matches, require_callable, sentence
-from dlbook.exercises.core import INCORRECT, Exercise, Incorrect, NotAttempted, call_student
+from dlbook.exercises.core import (
+    INCORRECT, STUDENT_ERRORS, Exercise, Incorrect, NotAttempted, Wrong, call_student,
+)
 
 
 @dataclasses.dataclass
@@ -36,6 +40,40 @@ class Case:
         return f"{func_name}({', '.join(parts)})"
 
 
+_ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth")
+
+
+def _changed_argument(before: tuple, after: tuple) -> str | None:
+    """The ordinal of the first array argument whose entries ``after`` changed, or None."""
+    for i, (b, a) in enumerate(zip(before, after)):
+        if isinstance(b, np.ndarray) and isinstance(a, np.ndarray) and b.shape == a.shape:
+            try:
+                same = np.array_equal(b, a, equal_nan=True)
+            except TypeError:  # not numbers
+                same = np.array_equal(b, a)
+            if not same:
+                return _ORDINALS[i] if i < len(_ORDINALS) else f"number {i + 1}"
+    return None
+
+
+def _does_work(func: Callable) -> bool:
+    """Whether ``func``'s body does more than a stub's (``...``, ``pass``, ``return None``):
+    it names something or assigns a local variable."""
+    code = getattr(func, "__code__", None)
+    if code is None:
+        return False
+    n_args = (code.co_argcount + code.co_kwonlyargcount
+              + bool(code.co_flags & inspect.CO_VARARGS)
+              + bool(code.co_flags & inspect.CO_VARKEYWORDS))
+    return bool(code.co_names) or len(code.co_varnames) > n_args or any(
+        hasattr(c, "co_code") for c in code.co_consts)
+
+
+def _literal_part(message: str) -> str:
+    """The longest part of a message template outside its ``{placeholders}``."""
+    return max(re.split(r"\{[^}]*\}", message), key=len).strip()
+
+
 def _stub_function(*args, **kwargs):
     raise NotImplementedError()
 
@@ -49,21 +87,33 @@ def source_of(func: Callable) -> str:
 
 
 class FunctionExercise(Exercise):
-    """A function, run against test cases; the solution is the reference's source."""
+    """A function, run against test cases; the solution is the reference's source.
+
+    ``slips=[(function, message)]`` are functions with one known slip each: a
+    student function that returns what a slip returns on *every* case gets the
+    slip's message (which may use ``{got}``, ``{expected}`` and ``{call}`` of the
+    first failing case). A ``Case``'s own ``mistakes`` are matched on that case
+    alone.
+    """
 
     kind = "function"
     blank = staticmethod(_stub_function)
 
     def __init__(self, name: str, title: str, cases: Sequence[Case], *,
                  reference: Callable, func_name: str | None = None,
-                 correct_message: str = "", **kwargs):
+                 correct_message: str = "", slips: Sequence[tuple[Callable, str]] = (),
+                 **kwargs):
         if "solution" in kwargs:
             raise TypeError(f"{name}: a function exercise's solution is its reference's "
                             "code; do not pass solution=")
+        # Each slip is also a recorded wrong answer: the self-test checks its message.
+        kwargs["wrong_answers"] = list(kwargs.get("wrong_answers", ())) + [
+            Wrong(func, _literal_part(message)) for func, message in slips]
         super().__init__(name, title, reference=reference, **kwargs)
         self.cases = list(cases)
         self.func_name = func_name or reference.__name__
         self.correct_message = correct_message
+        self._every_case_slips = list(slips)
 
     @property
     def answer_name(self) -> str:
@@ -77,23 +127,44 @@ class FunctionExercise(Exercise):
 
     def grade(self, answer: Any) -> str:
         require_callable(answer, self.func_name)
-        for case in self.cases:
-            self._run_case(answer, case)
+        self._answers = {}  # the answer's result on each case, computed once per check
+        try:
+            for case in self.cases:
+                self._run_case(answer, case)
+        finally:
+            self._answers = {}
         n = len(self.cases)
         return self.correct_message or f"{self.func_name} passes all {n} test cases."
 
     def _run_case(self, answer: Callable, case: Case) -> None:
         call = case.call_text(self.func_name)
+        # The student's function gets copies: one that writes into its input (h[...] = ...)
+        # cannot change the stored case, and is told what it did.
+        args, kwargs = copy.deepcopy(case.args), copy.deepcopy(case.kwargs)
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore")  # NaN/inf results get their own message
-            got = call_student(answer, *case.args, when=f", when called as {call}",
-                               blank_message=self.blank_message(), **case.kwargs)
+            got = call_student(answer, *args, when=f", when called as {call}",
+                               blank_message=self.blank_message(), **kwargs)
+        self.__dict__.setdefault("_answers", {})[id(case)] = got
+        changed = _changed_argument(case.args, args) or _changed_argument(
+            tuple(case.kwargs.values()), tuple(kwargs.values()))
+        if changed is not None:
+            raise Incorrect(f"{call} changed its {changed} argument in place (it wrote into "
+                            f"an input array): {self.func_name} must leave its inputs as they "
+                            "were. Compute the result in a new array, or work on a copy.")
         if got is Ellipsis:
             raise NotAttempted(self.blank_message())
         if got is None and case.expected is not None:
+            if _does_work(answer):  # a body that computes, then forgets to return
+                raise Incorrect(f"{call} returned None: your {self.func_name} computes "
+                                "something but returns nothing. End it with `return ...`.")
             raise NotAttempted(f"{call} returned None. Write the body of {self.func_name} "
                                "and make sure it ends with `return ...`.")
         words = dict(got=fmt(got), expected=fmt(case.expected), call=call)
+        if self._every_case_slips and not matches(got, case.expected, atol=case.atol):
+            for slip, message in self._every_case_slips:
+                if self._same_on_every_case(answer, slip):
+                    raise Incorrect(message.format(**words))
         for value, message in case.mistakes:
             if matches(got, value, atol=case.atol):
                 raise Incorrect(message.format(**words))
@@ -108,8 +179,30 @@ class FunctionExercise(Exercise):
         if mismatch.kind == "value" and case.message:
             raise Incorrect(case.message.format(**words))
         detail = "" if mismatch.kind == "value" else f" ({mismatch.text})"
+        if mismatch.kind == "value" and mismatch.where is not None and np.size(case.expected) > 8:
+            # fmt() shows a large array by its shape only: say where it differs.
+            detail = f" ({mismatch.text})"
         raise Incorrect(sentence(f"{call} should return {words['expected']}; "
                                  f"you returned {words['got']}{detail}"))
+
+    def _same_on_every_case(self, answer: Callable, slip: Callable) -> bool:
+        """Whether ``answer`` returns what the function ``slip`` returns on every case
+        (a slip's message is given only then, never for one case that happens to agree)."""
+        answers = self.__dict__.setdefault("_answers", {})
+        for case in self.cases:
+            try:
+                with warnings.catch_warnings(), np.errstate(all="ignore"):
+                    warnings.simplefilter("ignore")
+                    if id(case) not in answers:
+                        answers[id(case)] = answer(*copy.deepcopy(case.args),
+                                                   **copy.deepcopy(case.kwargs))
+                    got = answers[id(case)]
+                    want = slip(*copy.deepcopy(case.args), **copy.deepcopy(case.kwargs))
+            except STUDENT_ERRORS:
+                return False
+            if not matches(got, want, atol=case.atol):
+                return False
+        return True
 
     def self_test(self) -> list[str]:
         """Also: a student function that raises is reported in one line."""

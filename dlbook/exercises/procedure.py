@@ -33,13 +33,16 @@ class ProcedureExercise(Exercise):
     def __init__(self, name: str, title: str, *, reference: Callable,
                  cases: Sequence[tuple[tuple, str]], outputs: Sequence[str],
                  slips: Sequence[tuple[Callable, str]] = (), atol: float = 1e-6,
-                 correct_message: str = "", **kwargs):
+                 correct_message: str = "", slips_on_every_case: bool = False, **kwargs):
         kwargs["wrong_answers"] = list(kwargs.get("wrong_answers", ())) + [
             Wrong(f, message) for f, message in slips]
         super().__init__(name, title, reference=reference, **kwargs)
         self.cases = list(cases)
         self.outputs = tuple(outputs)
         self.slips = list(slips)
+        # True: a slip's message only for an answer that matches the slip on every case
+        # (the lab rule); False, the default: on the first case that fails.
+        self.slips_on_every_case = slips_on_every_case
         self.atol = atol
         self.func_name = reference.__name__
         self.correct_message = correct_message
@@ -82,6 +85,18 @@ class ProcedureExercise(Exercise):
                 return mismatch.text
         return None
 
+    def _same_as_slip_everywhere(self, answer: Callable, slip: Callable) -> bool:
+        """Whether ``answer`` returns what ``slip`` returns on every case: a slip's message
+        is given only then, never for one case that happens to agree."""
+        for args, call in self.cases:
+            try:
+                got = self._results(answer, args, call)
+                if self._mismatch(got, self._results(slip, args, call)) is not None:
+                    return False
+            except (Incorrect, NotAttempted):  # the answer or the slip fails on this case
+                return False
+        return True
+
     def grade(self, answer: Any) -> str:
         require_callable(answer, self.func_name)
         for args, call in self.cases:
@@ -90,7 +105,9 @@ class ProcedureExercise(Exercise):
             if problem is None:
                 continue
             for slip, message in self.slips:
-                if self._mismatch(got, self._results(slip, args, call)) is None:
+                if self._mismatch(got, self._results(slip, args, call)) is None and (
+                        not self.slips_on_every_case
+                        or self._same_as_slip_everywhere(answer, slip)):
                     raise Incorrect(f"on {call}: {message}")
             raise Incorrect(sentence(f"on {call}, {problem}"))
         return self.correct_message or f"{self.func_name} passes all {len(self.cases)} cases."

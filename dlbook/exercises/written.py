@@ -9,12 +9,16 @@ from dlbook.exercises.core import BLANK, UNCHECKED, Exercise, Incorrect, Result,
 
 
 class WrittenExercise(Exercise):
-    """A written answer: ``check()`` says how to compare it with the model answer."""
+    """A written answer: ``check()`` says how to compare it with the model answer.
+
+    ``by_hand=True`` makes the feedback say plainly that the answer is marked by hand
+    (as nbgrader's export does), and that the checker judges nothing in it.
+    """
 
     kind = "written"
 
     def __init__(self, name: str, title: str, *, model_answer: str,
-                 key_points: Sequence[str] = (), **kwargs):
+                 key_points: Sequence[str] = (), by_hand: bool = False, **kwargs):
         if not model_answer.strip():
             raise ValueError(f"{name}: a written exercise needs a model answer")
         kwargs.setdefault("reference", model_answer)
@@ -22,6 +26,7 @@ class WrittenExercise(Exercise):
         super().__init__(name, title, **kwargs)
         self.model_answer = model_answer
         self.key_points = list(key_points)
+        self.by_hand = by_hand
 
     def blank_message(self) -> str:
         return ('replace the ... with your answer as text in quotes ("""like this"""), '
@@ -43,6 +48,13 @@ class WrittenExercise(Exercise):
         points = ""
         if self.key_points:
             points = " A good answer mentions: " + "; ".join(self.key_points) + "."
+        if self.by_hand:
+            return Result(UNCHECKED, "not graded here: your teacher marks this written answer "
+                                     "by hand (it is a manually graded answer in the course's "
+                                     "nbgrader copy), so whatever you write, the checker says "
+                                     "nothing about whether it is right. Compare yours with "
+                                     f"the model answer: run {self.name}.solution().{points}",
+                          self.name)
         return Result(UNCHECKED, f"a written answer cannot be checked automatically. Compare "
                                  f"yours with the model answer: run {self.name}.solution().{points}",
                       self.name)

@@ -12,16 +12,19 @@ the Unit 4 chapter on inputs the student has not seen:
 * q6: a sentiment classifier with an Embedding and a Bidirectional LSTM;
 * q7: dot-product attention weights in NumPy;
 * q8: a recurrent forecaster that beats the naive last-value forecast by a
-  margin on the held-out end of the series (``forecast_exercise``).
+  margin on the series' future, which the checker draws (``forecast_exercise``);
+* q9: one step of a GRU in NumPy, in Keras's default reset_after=True convention
+  (added last, so that the ids of q1 to q8 stay; the notebook has it in Part 1).
 
 q6 and q7 are written in their own part module, :mod:`dlbook.labs.lab04_text`,
 and imported here, so that the lab has one module. The references of q1 and q2 are
 :mod:`dlbook.nn.rnn`, tested against Keras in tests/test_rnn.py; q4's is
-checked against ``dlbook.autodiff`` in tests/test_lab04.py. q3 and q4 use
+checked against ``dlbook.autodiff`` in tests/test_lab04.py, q9's against
+``keras.layers.GRU`` there. q2, q3, q4 and q9 use
 :class:`~dlbook.exercises.ProcedureExercise`; q8 builds on
 :class:`~dlbook.exercises.DesignExercise`.
 
-Use: ``from dlbook.labs.lab04 import q1, q2, ..., q8``.
+Use: ``from dlbook.labs.lab04 import q1, q2, ..., q9``.
 """
 
 from __future__ import annotations
@@ -40,8 +43,8 @@ from dlbook.measure import approx
 from dlbook.nn.activations import sigmoid
 # q6 and q7, the text part of the lab, are written in their own module.
 from dlbook.labs.lab04_text import (IMDB_TARGET, SEQUENCE_TARGET, START, greedy_decode,  # noqa: F401
-                                    positive_probability, q6, q7, reversal_data,
-                                    sentiment_exercise)
+                                    built_input_shape, positive_probability, q6, q7,
+                                    reversal_data, sentiment_data, sentiment_exercise)
 
 NOTEBOOK = "04_rnn_lab.ipynb"
 
@@ -99,12 +102,6 @@ def _rnn_args(batch, n_in, units, scale=0.6):
             _rng.normal(0, 0.3, units))
 
 
-def _slips(expected, mistakes) -> list:
-    """The mistakes whose results differ from the expected one (on this case)."""
-    return [(value, message) for value, message in mistakes
-            if np.shape(value) != np.shape(expected) or not np.allclose(value, expected)]
-
-
 RNN_SLIPS = [
     (lambda x, h, W, U, b: x @ W + h @ U + b,
      "you left out the tanh: the new state is tanh of the weighted sum."),
@@ -117,21 +114,20 @@ RNN_SLIPS = [
     (lambda x, h, W, U, b: np.tanh(x @ W + h @ U.T + b),
      "you transposed the recurrent kernel. Keras stores U as (units, units) with the "
      "previous state's units as rows: the product is h @ U."),
-    (lambda x, h, W, U, b: np.tanh(x @ U + h @ W + b),
-     "you swapped the kernels: the input goes through W (kernel), the previous "
-     "state through U (recurrent_kernel)."),
 ]
 
 
 def _rnn_case(args):
-    expected = nn.rnn_step(*args)
-    mistakes = []
-    for slip, message in RNN_SLIPS:
-        try:
-            mistakes.append((slip(*args), "on {call}, " + message))
-        except ValueError:  # a slip the shapes of this case rule out
-            pass
-    return Case(args, expected, mistakes=_slips(expected, mistakes))
+    return Case(args, nn.rnn_step(*args))
+
+
+def _rnn_swapped_kernels(x, h, kernel, recurrent_kernel, bias):
+    return np.tanh(x @ recurrent_kernel + h @ kernel + bias)
+
+
+def _rnn_in_place(x, h, kernel, recurrent_kernel, bias):  # writes the new state into h
+    h[...] = np.tanh(x @ kernel + h @ recurrent_kernel + bias)
+    return h
 
 
 q1 = FunctionExercise(
@@ -144,20 +140,17 @@ q1 = FunctionExercise(
            "(batch, units) or (units,).",
     cases=[_rnn_case(_rnn_args(2, 3, 4)), _rnn_case(_rnn_args(3, 4, 4)),
            _rnn_case(_rnn_args(0, 2, 3, scale=1.2))],
+    # a slip's message only for an answer that returns what the slip does on every case
+    slips=[(slip, "on {call}, " + message) for slip, message in RNN_SLIPS],
     hints=[
         "Rows are examples: the input enters through x @ kernel, the previous state "
         "through h @ recurrent_kernel; add the bias, then squash.",
         "return np.tanh(x @ kernel + h @ recurrent_kernel + bias)",
     ],
     wrong_answers=[
-        Wrong(lambda x, h, kernel, recurrent_kernel, bias: x @ kernel + h @ recurrent_kernel + bias,
-              "left out the tanh"),
-        Wrong(lambda x, h, kernel, recurrent_kernel, bias: np.tanh(x @ kernel + bias),
-              "no recurrence"),
-        Wrong(lambda x, h, kernel, recurrent_kernel, bias:
-              np.tanh(x @ kernel + h @ recurrent_kernel.T + bias), "transposed the recurrent"),
-        Wrong(lambda x, h, kernel, recurrent_kernel, bias:
-              np.tanh(x @ recurrent_kernel + h @ kernel + bias), "swapped the kernels"),
+        # inputs and units differ in the first case: the swapped product cannot be taken
+        Wrong(_rnn_swapped_kernels, "Your function raised ValueError"),
+        Wrong(_rnn_in_place, "changed its second argument in place"),
     ],
     right_answers=[
         Right(lambda x, h, kernel, recurrent_kernel, bias: nn.rnn_step(
@@ -233,7 +226,7 @@ def _lstm_cases():
 
 q2 = ProcedureExercise(
     "q2", "One step of an LSTM",
-    reference=lstm_step, outputs=("h", "c"), cases=_lstm_cases(),
+    reference=lstm_step, outputs=("h", "c"), cases=_lstm_cases(), slips_on_every_case=True,
     prompt="Write lstm_step(x, h, c, kernel, recurrent_kernel, bias): one step of "
            "keras.layers.LSTM, returning (h_t, c_t). The kernels have 4 x units columns, "
            "one block per gate in Keras's order: input gate i, forget gate f, candidate g, "
@@ -271,6 +264,116 @@ def _lstm_by_blocks(x, h, c, kernel, recurrent_kernel, bias):
             + bias[k * n:(k + 1) * n] for k in range(4)]
     c = 1 / (1 + np.exp(-gate[1])) * c + 1 / (1 + np.exp(-gate[0])) * np.tanh(gate[2])
     return 1 / (1 + np.exp(-gate[3])) * np.tanh(c), c
+
+
+# ---- q9: one step of a GRU (Keras's default, reset_after=True) ---------------------------
+
+
+def gru_step(x, h, kernel, recurrent_kernel, bias):
+    """One step of keras.layers.GRU (reset_after=True): returns h_t. Blocks z, r, h."""
+    x_z, x_r, x_h = np.split(x @ kernel + bias[0], 3, axis=-1)  # input parts, input bias
+    h_z, h_r, h_h = np.split(h @ recurrent_kernel + bias[1], 3, axis=-1)  # recurrent bias
+    z = sigmoid(x_z + h_z)  # update gate
+    r = sigmoid(x_r + h_r)  # reset gate
+    candidate = np.tanh(x_h + r * h_h)  # the reset gate scales h U_h + b_h, after the product
+    return z * h + (1 - z) * candidate
+
+
+def _gru_parts(x, h, W, U, b):
+    return (np.split(x @ W + b[0], 3, axis=-1), np.split(h @ U, 3, axis=-1),
+            np.split(np.asarray(b[1]), 3, axis=-1), np.split(U, 3, axis=-1))
+
+
+def _gru_reset_before(x, h, W, U, b):  # reset_after=False, Cho et al.'s candidate
+    (xz, xr, xh), (hz, hr, hh), (bz, br, bh), (_, _, U_h) = _gru_parts(x, h, W, U, b)
+    z, r = sigmoid(xz + hz + bz), sigmoid(xr + hr + br)
+    return z * h + (1 - z) * np.tanh(xh + (r * h) @ U_h + bh)
+
+
+def _gru_swapped_gates(x, h, W, U, b):  # the first block read as r, the second as z
+    (xz, xr, xh), (hz, hr, hh), (bz, br, bh), _ = _gru_parts(x, h, W, U, b)
+    r, z = sigmoid(xz + hz + bz), sigmoid(xr + hr + br)
+    return z * h + (1 - z) * np.tanh(xh + r * (hh + bh))
+
+
+def _gru_update_swapped(x, h, W, U, b):  # h_t = (1 - z) h + z candidate
+    (xz, xr, xh), (hz, hr, hh), (bz, br, bh), _ = _gru_parts(x, h, W, U, b)
+    z, r = sigmoid(xz + hz + bz), sigmoid(xr + hr + br)
+    return (1 - z) * h + z * np.tanh(xh + r * (hh + bh))
+
+
+def _gru_bias_outside_reset(x, h, W, U, b):  # tanh(x W_h + b_h + r * (h U_h) + b'_h)
+    (xz, xr, xh), (hz, hr, hh), (bz, br, bh), _ = _gru_parts(x, h, W, U, b)
+    z, r = sigmoid(xz + hz + bz), sigmoid(xr + hr + br)
+    return z * h + (1 - z) * np.tanh(xh + r * hh + bh)
+
+
+def _gru_input_bias_only(x, h, W, U, b):  # the second row of the bias left out
+    return gru_step(x, h, W, U, np.stack([b[0], np.zeros_like(b[1])]))
+
+
+def _gru_cases():
+    cases = []
+    for batch, n_in, units, scale in [(2, 3, 2, 0.8), (3, 2, 3, 1.0), (1, 4, 4, 1.3)]:
+        args = (_rng.normal(size=(batch, n_in)), _rng.normal(0, 0.6, (batch, units)),
+                _rng.normal(0, scale, (n_in, 3 * units)),
+                _rng.normal(0, scale, (units, 3 * units)), _rng.normal(0, 0.6, (2, 3 * units)))
+        cases.append((args, f"a batch of {batch}, {n_in} inputs, {units} units"))
+    return cases
+
+
+q9 = ProcedureExercise(
+    "q9", "One step of a GRU",
+    reference=gru_step, outputs=("h",), cases=_gru_cases(), slips_on_every_case=True,
+    prompt="Write gru_step(x, h, kernel, recurrent_kernel, bias): one step of "
+           "keras.layers.GRU with its default reset_after=True, returning h_t, with the "
+           "weights as layer.get_weights() gives them: kernel (inputs, 3 x units), "
+           "recurrent_kernel (units, 3 x units) and bias (2, 3 x units), whose row 0 is "
+           "added to x @ kernel and row 1 to h @ recurrent_kernel. The column blocks are in "
+           "Keras's order: update gate z, reset gate r, candidate. z and r are sigmoids; "
+           "the candidate is a tanh in which, with reset_after=True, the reset gate scales "
+           "the recurrent part after its matrix product; h_t blends h_{t-1} and the "
+           "candidate with z, as Keras does (the chapter's section on the GRU says how).",
+    slips=[
+        (_gru_reset_before, "you applied the reset gate before the product, (r * h) @ U_h: "
+                            "that is reset_after=False, Cho et al.'s candidate. Keras's "
+                            "default multiplies after it: r * (h @ U_h + recurrent bias)."),
+        (_gru_swapped_gates, "you swapped the gates: Keras's blocks are in the order update "
+                             "z, reset r, candidate, so z is the first block."),
+        (_gru_update_swapped, "z and 1 - z are the wrong way round: in Keras z keeps the "
+                              "old state, h_t = z * h_{t-1} + (1 - z) * candidate."),
+        (_gru_bias_outside_reset, "the candidate's recurrent bias (row 1 of bias, third "
+                                  "block) belongs inside the reset: r * (h @ U_h + b'_h), "
+                                  "not r * (h @ U_h) + b'_h."),
+        (_gru_input_bias_only, "you left out the recurrent bias, row 1 of bias: with "
+                               "reset_after=True it is added to h @ recurrent_kernel."),
+    ],
+    hints=[
+        "Compute x @ kernel + bias[0] and h @ recurrent_kernel + bias[1] once each, and cut "
+        "each into three blocks of `units` columns: z, r and candidate, in that order.",
+        "The gates add the two parts of their block; the candidate is "
+        "tanh(input part + r * recurrent part); the new state is z * h + (1 - z) * "
+        "candidate.",
+    ],
+    right_answers=[
+        Right(lambda x, h, kernel, recurrent_kernel, bias: nn.gru_step(
+            x, h, kernel, recurrent_kernel, bias), "the book's dlbook.nn.gru_step"),
+        Right(lambda x, h, kernel, recurrent_kernel, bias: _gru_by_slices(
+            x, h, kernel, recurrent_kernel, bias).tolist(),
+              "one product per block with slices of the kernels, returned as a list"),
+    ],
+    solution_context=lambda: {"np": np, "sigmoid": sigmoid},
+)
+
+
+def _gru_by_slices(x, h, kernel, recurrent_kernel, bias):
+    n = h.shape[-1]
+    part = [(x @ kernel[:, k * n:(k + 1) * n] + bias[0, k * n:(k + 1) * n],
+             h @ recurrent_kernel[:, k * n:(k + 1) * n] + bias[1, k * n:(k + 1) * n])
+            for k in range(3)]
+    z = 1 / (1 + np.exp(-(part[0][0] + part[0][1])))
+    r = 1 / (1 + np.exp(-(part[1][0] + part[1][1])))
+    return (1 - z) * np.tanh(part[2][0] + r * part[2][1]) + z * h
 
 
 # ---- q3: windows of a series --------------------------------------------------------------
@@ -314,7 +417,7 @@ SERIES_B = np.round(np.sin(np.arange(40) / 3) + _rng.normal(0, 0.1, 40), 3).asty
 
 q3 = WindowExercise(
     "q3", "Windows of a time series",
-    reference=make_windows, outputs=("X", "y"),
+    reference=make_windows, outputs=("X", "y"), slips_on_every_case=True,
     cases=[((SERIES_A, 3), "the series 0, 1, ..., 9 with windows of 3"),
            ((SERIES_B, 7), "a noisy sine of 40 points with windows of 7"),
            ((SERIES_B, 1), "a noisy sine of 40 points with windows of 1")],
@@ -460,6 +563,7 @@ def _bptt_cases():
 q4 = ProcedureExercise(
     "q4", "Backpropagation through time",
     reference=input_gradients, outputs=("grads",), cases=_bptt_cases(),
+    slips_on_every_case=True,
     prompt="Write input_gradients(xs, kernel, recurrent_kernel, bias): run a SimpleRNN "
            "(h_t = tanh(x_t W + h_{t-1} U + b), h_0 = 0) on one sequence xs of shape "
            "(T, inputs), then return the gradient of the sum of the last state's entries "
@@ -586,10 +690,7 @@ CLIP_SLIPS = [
 
 def _clip_case(grad, max_norm):
     grad = np.asarray(grad, dtype=float)
-    expected = clip_by_norm(grad, max_norm)
-    return Case((grad, max_norm), expected, mistakes=_slips(
-        expected, [(slip(grad, max_norm), "on {call}, " + message)
-                   for slip, message in CLIP_SLIPS]))
+    return Case((grad, max_norm), clip_by_norm(grad, max_norm))
 
 
 q5 = FunctionExercise(
@@ -607,7 +708,8 @@ q5 = FunctionExercise(
         "norm = np.sqrt(np.sum(grad ** 2)); multiply by max_norm / norm only when norm > "
         "max_norm.",
     ],
-    wrong_answers=[Wrong(slip, message[:40]) for slip, message in CLIP_SLIPS],
+    # each slip is a recorded wrong answer, its message given when it matches on every case
+    slips=[(slip, "on {call}, " + message) for slip, message in CLIP_SLIPS],
     right_answers=[
         Right(lambda grad, max_norm: np.asarray(grad) * min(1.0, max_norm / np.linalg.norm(grad)),
               "one scale factor, min(1, max_norm / norm)"),
@@ -621,10 +723,11 @@ q5 = FunctionExercise(
 # ---- the series of q3 and q8 ------------------------------------------------------------------
 
 
-def noisy_sines(n: int, seed: int = 0):
-    """Two sines (periods 50 and 17) plus Gaussian noise of standard deviation 0.1."""
+def noisy_sines(n: int, seed: int = 0, start: int = 0):
+    """Two sines (periods 50 and 17) plus Gaussian noise of standard deviation 0.1, at the
+    time steps start, ..., start + n - 1."""
     rng = np.random.default_rng(seed)
-    t = np.arange(n)
+    t = np.arange(start, start + n)
     return (np.sin(2 * np.pi * t / 50) + 0.5 * np.sin(2 * np.pi * t / 17 + 1.0)
             + 0.1 * rng.normal(size=n)).astype("float32")
 
@@ -688,8 +791,9 @@ model.compile(optimizer=keras.optimizers.Adam(learning_rate=0.01), loss="mse")
 history = model.fit(X_train, y_train, epochs=10, batch_size=32, verbose=0)"""
 
 GRU_FORECASTER = FORECAST_SOLUTION.replace("layers.LSTM(16)", "layers.GRU(16)")
+# The functional API, with a time axis of any length (None): a recurrent layer reads any.
 FUNCTIONAL_FORECASTER = FORECAST_SOLUTION.split("model = keras.Sequential")[0] + """\
-inputs = keras.Input(shape=X_train.shape[1:])
+inputs = keras.Input(shape=(None, 1))
 model = keras.Model(inputs, layers.Dense(1)(layers.LSTM(16)(inputs)))
 """ + "model.compile" + FORECAST_SOLUTION.split("model.compile", 1)[1]
 UNTRAINED_FORECASTER = FORECAST_SOLUTION.split("model.compile")[0]
@@ -708,11 +812,30 @@ def _is_recurrent(layer) -> bool:
     return isinstance(layer, (keras.layers.RNN, keras.layers.Bidirectional))
 
 
-class ForecastDesignExercise(DesignExercise):
-    """A trained recurrent forecaster whose test MSE beats the naive forecast's by a margin.
+#: The points of the series' future on which q8 is graded, and the seed of their noise.
+_FUTURE_POINTS = 400
+_FUTURE_SEED = 7_041_226
 
-    ``data`` is ``(X_train, X_test, y_train, y_test)`` of windows (samples, steps, 1)
-    and next values, or a function that returns them (loaded at the first use).
+
+def _future_windows(window: int = QUICK.window):
+    """The windows and next values of the series' future, after the points the lab has.
+
+    Called only by q8's grade(): the series goes on past its last time step
+    (``QUICK.series_length``) with noise of its own seed, and every window lies in that
+    future, so no value of it is in any array the notebook holds.
+    """
+    future = noisy_sines(window + _FUTURE_POINTS, seed=_FUTURE_SEED,
+                         start=QUICK.series_length)
+    return make_windows(future, window)
+
+
+class ForecastDesignExercise(DesignExercise):
+    """A trained recurrent forecaster whose MSE beats the naive forecast's by a margin.
+
+    ``data`` is ``(X_train, X_val, y_train, y_val)`` of windows (samples, steps, 1)
+    and next values, or a function that returns them (loaded at the first use): what the
+    notebook trains on. The grade is on ``graded()``, the windows of the series' future
+    that :func:`_future_windows` draws and no array of the notebook holds.
     """
 
     kind = "forecast"
@@ -724,19 +847,31 @@ class ForecastDesignExercise(DesignExercise):
     def blank_message(self) -> str:
         return "build, compile and train your forecaster, then run this cell again."
 
+    def graded(self) -> tuple:
+        """``(X, y)``: the windows of the series' future that the grade uses."""
+        if not hasattr(self, "_graded"):
+            self._graded = _future_windows(self.X_train.shape[1])
+        return self._graded
+
     def naive(self) -> float:
-        return naive_mse(self.X_test, self.y_test)
+        """The naive forecast's MSE on the graded windows."""
+        return naive_mse(*self.graded())
 
     def grade(self, answer: Any) -> str:
         keras = _keras()
         if not isinstance(answer, keras.Model):
             raise Incorrect(f"expected a trained Keras model, but you passed {fmt(answer)} "
                             f"({type_name(answer)}).")
-        shape = tuple(self.X_test.shape[1:])
-        if tuple(answer.input_shape[1:]) != shape:
-            raise Incorrect(f"your model takes inputs of shape {fmt(tuple(answer.input_shape))}"
+        X, y = self.graded()
+        shape = tuple(X.shape[1:])
+        input_shape = built_input_shape(answer)
+        got = input_shape[1:]
+        # The time axis may be None (keras.Input((None, 1))): a recurrent layer reads any length.
+        if len(got) != 2 or got[0] not in (shape[0], None) or got[1] != shape[1]:
+            raise Incorrect(f"your model takes inputs of shape {fmt(input_shape)}"
                             f", but each window has shape {fmt(shape)} (time steps, "
-                            "features): keras.Input(shape=X_train.shape[1:]).")
+                            "features): keras.Input(shape=X_train.shape[1:]), or "
+                            "(None, 1) for any number of steps.")
         if not any(_is_recurrent(layer) for layer in computing_layers(answer)):
             raise Incorrect("your model has no recurrent layer: the exercise asks for a "
                             "recurrent forecaster (SimpleRNN, LSTM or GRU) reading the window "
@@ -745,12 +880,12 @@ class ForecastDesignExercise(DesignExercise):
             raise Incorrect(f"your model's output has shape {fmt(tuple(answer.output_shape))}: "
                             "a forecaster of the next value ends with Dense(1), one number "
                             "per window.")
-        mse = forecast_mse(answer, self.X_test, self.y_test)
+        mse = forecast_mse(answer, X, y)
         naive = self.naive()
         target = (1 - self.margin) * naive
-        words = (f"test MSE {approx(mse, '.4f')} on the last {len(self.y_test)} points; the naive "
-                 f"last-value forecast's is {naive:.4f}, and the target, {self.margin:.0%} "
-                 f"lower, is {target:.4f}")
+        words = (f"MSE {approx(mse, '.4f')} on the {len(y)} points that follow the series "
+                 f"(which the notebook never sees); the naive last-value forecast's is "
+                 f"{naive:.4f}, and the target, {self.margin:.0%} lower, is {target:.4f}")
         if mse <= target:
             return f"{words}."
         if not np.isfinite(mse) or mse >= naive:
@@ -769,9 +904,10 @@ def forecast_exercise(seed: int = 0, data=forecasting_data) -> ForecastDesignExe
         answer_name="model",
         prompt=f"Design, compile and train a recurrent model (SimpleRNN, LSTM or GRU) that "
                f"reads a window of {QUICK.window} values of the noisy sines and forecasts "
-               f"the next one. On the held-out last {1 - TRAIN_FRACTION:.0%} of the series "
-               f"its mean squared error must be at least {MARGIN:.0%} below that of the "
-               f"naive forecast, which repeats the last value of the window.",
+               f"the next one. On the {_FUTURE_POINTS} points that follow the series, which "
+               f"the checker draws and the notebook never sees, its mean squared error must "
+               f"be at least {MARGIN:.0%} below that of the naive forecast, which repeats "
+               f"the last value of the window.",
         hints=[
             "The inputs are X_train (windows of shape (time steps, 1)); the output is one "
             "number, Dense(1) with no activation; the loss is the mean squared error.",
@@ -784,10 +920,11 @@ def forecast_exercise(seed: int = 0, data=forecasting_data) -> ForecastDesignExe
             Wrong(FLAT_INPUT_FORECASTER, "each window has shape (20, 1)"),
         ],
         right_answers=[Right(GRU_FORECASTER, "a GRU in place of the LSTM"),
-                       Right(FUNCTIONAL_FORECASTER, "the same LSTM with the functional API")],
+                       Right(FUNCTIONAL_FORECASTER, "the same LSTM with the functional API "
+                                                    "and keras.Input((None, 1)), any length")],
     )
 
 
 q8 = forecast_exercise()
 
-EXERCISES = [q1, q2, q3, q4, q5, q6, q7, q8]
+EXERCISES = [q1, q2, q3, q4, q5, q6, q7, q8, q9]
