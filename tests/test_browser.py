@@ -151,7 +151,9 @@ def test_each_chapter_page_renders_offline(browser):
     (SHOTS / "pages").mkdir(parents=True, exist_ok=True)
     for path in chapter_pages():
         page, problems = open_page(browser, path)
-        page.wait_for_selector("mjx-container", timeout=20_000)
+        # Typeset math that a reader sees: the first formula of a chapter may sit in a
+        # collapsed dropdown (the notation table), so wait for a visible one.
+        page.wait_for_selector("mjx-container >> visible=true", timeout=20_000)
         broken = page.eval_on_selector_all(
             "img", "els => els.filter(e => !(e.complete && e.naturalWidth > 0)).map(e => e.src.slice(0, 80))")
         page.screenshot(path=str(SHOTS / "pages" / f"{path.stem}.png"))
