@@ -749,3 +749,109 @@ Q8 = [
 def test_q8(forecasting, build, expected, says):
     q8, data, seed = forecasting
     assert_graded(q8, build(data, seed), expected, says)
+
+
+# ---- q9: one GRU step (reset_after=True)
+
+from dlbook.labs.lab04 import q9  # noqa: E402  (as the lab's cell 3)
+
+
+def _gates(x, h, kernel, recurrent_kernel, bias):
+    """Input and recurrent parts, each split into its [z, r, h] blocks (biases added)."""
+    return (np.split(x @ kernel + bias[0], 3, axis=-1),
+            np.split(h @ recurrent_kernel + bias[1], 3, axis=-1))
+
+
+def gru_split(x, h, kernel, recurrent_kernel, bias):
+    # np.split of both products (each with its own bias row), reset after the product
+    (xz, xr, xh), (hz, hr, hh) = _gates(x, h, kernel, recurrent_kernel, bias)
+    z, r = sigmoid(xz + hz), sigmoid(xr + hr)
+    return z * h + (1 - z) * np.tanh(xh + r * hh)
+
+
+def gru_slices(x, h, kernel, recurrent_kernel, bias):
+    # explicit column slices per block, own sigmoid, h = cand + z (h - cand)
+    u = h.shape[-1]
+    W = [kernel[:, i * u:(i + 1) * u] for i in range(3)]
+    U = [recurrent_kernel[:, i * u:(i + 1) * u] for i in range(3)]
+    bi = [bias[0][i * u:(i + 1) * u] for i in range(3)]
+    br = [bias[1][i * u:(i + 1) * u] for i in range(3)]
+    z = 1 / (1 + np.exp(-(x @ W[0] + bi[0] + h @ U[0] + br[0])))
+    r = 1 / (1 + np.exp(-(x @ W[1] + bi[1] + h @ U[1] + br[1])))
+    cand = np.tanh(x @ W[2] + bi[2] + r * (h @ U[2] + br[2]))
+    return cand + z * (h - cand)
+
+
+def gru_reset_before(x, h, kernel, recurrent_kernel, bias):
+    # reset_after=False (Cho et al.): r scales h before the product
+    u = h.shape[-1]
+    (xz, xr, xh), (hz, hr, _) = _gates(x, h, kernel, recurrent_kernel, bias)
+    z, r = sigmoid(xz + hz), sigmoid(xr + hr)
+    cand = np.tanh(xh + (r * h) @ recurrent_kernel[:, 2 * u:] + bias[1][2 * u:])
+    return z * h + (1 - z) * cand
+
+
+def gru_zr_swapped(x, h, kernel, recurrent_kernel, bias):
+    # reads the blocks as [r, z, h]
+    (xr, xz, xh), (hr, hz, hh) = _gates(x, h, kernel, recurrent_kernel, bias)
+    z, r = sigmoid(xz + hz), sigmoid(xr + hr)
+    return z * h + (1 - z) * np.tanh(xh + r * hh)
+
+
+def gru_z_on_candidate(x, h, kernel, recurrent_kernel, bias):
+    # the other textbook blend: z multiplies the candidate, 1 - z the old state
+    (xz, xr, xh), (hz, hr, hh) = _gates(x, h, kernel, recurrent_kernel, bias)
+    z, r = sigmoid(xz + hz), sigmoid(xr + hr)
+    return z * np.tanh(xh + r * hh) + (1 - z) * h
+
+
+def gru_in_place(x, h, kernel, recurrent_kernel, bias):
+    # right formula, but overwrites the caller's h
+    (xz, xr, xh), (hz, hr, hh) = _gates(x, h, kernel, recurrent_kernel, bias)
+    z, r = sigmoid(xz + hz), sigmoid(xr + hr)
+    cand = np.tanh(xh + r * hh)
+    h *= z
+    h += (1 - z) * cand
+    return h
+
+
+def gru_tanh_gate(x, h, kernel, recurrent_kernel, bias):
+    # tanh for the update gate instead of a sigmoid
+    (xz, xr, xh), (hz, hr, hh) = _gates(x, h, kernel, recurrent_kernel, bias)
+    z, r = np.tanh(xz + hz), sigmoid(xr + hr)
+    return z * h + (1 - z) * np.tanh(xh + r * hh)
+
+
+def gru_reset_skips_bias(x, h, kernel, recurrent_kernel, bias):
+    # r scales h @ U_h only; the candidate's recurrent bias added outside the reset
+    u = h.shape[-1]
+    (xz, xr, xh), (hz, hr, _) = _gates(x, h, kernel, recurrent_kernel, bias)
+    z, r = sigmoid(xz + hz), sigmoid(xr + hr)
+    cand = np.tanh(xh + r * (h @ recurrent_kernel[:, 2 * u:]) + bias[1][2 * u:])
+    return z * h + (1 - z) * cand
+
+
+def gru_input_bias_only(x, h, kernel, recurrent_kernel, bias):
+    # uses bias row 0 only, ignoring the recurrent bias row
+    (xz, xr, xh) = np.split(x @ kernel + bias[0], 3, axis=-1)
+    (hz, hr, hh) = np.split(h @ recurrent_kernel, 3, axis=-1)
+    z, r = sigmoid(xz + hz), sigmoid(xr + hr)
+    return z * h + (1 - z) * np.tanh(xh + r * hh)
+
+
+Q9 = [
+    ("split", gru_split, "correct"),
+    ("slices", gru_slices, "correct"),
+    ("reset-before", gru_reset_before, "incorrect"),
+    ("z-r-swapped", gru_zr_swapped, "incorrect"),
+    ("z-on-candidate", gru_z_on_candidate, "incorrect"),
+    ("writes-into-h", gru_in_place, "incorrect"),
+    ("tanh-gate", gru_tanh_gate, "incorrect"),
+    ("reset-skips-bias", gru_reset_skips_bias, "incorrect"),
+    ("input-bias-only", gru_input_bias_only, "incorrect"),
+]
+
+
+@pytest.mark.parametrize("answer,expected", [a[1:] for a in Q9], ids=[a[0] for a in Q9])
+def test_q9(answer, expected):
+    assert_graded(q9, answer, expected)
