@@ -312,6 +312,22 @@ def _gru_input_bias_only(x, h, W, U, b):  # the second row of the bias left out
     return gru_step(x, h, W, U, np.stack([b[0], np.zeros_like(b[1])]))
 
 
+def _gru_tanh_update(x, h, W, U, b):  # the update gate a tanh, not a sigmoid
+    (xz, xr, xh), (hz, hr, hh), (bz, br, bh), _ = _gru_parts(x, h, W, U, b)
+    z, r = np.tanh(xz + hz + bz), sigmoid(xr + hr + br)
+    return z * h + (1 - z) * np.tanh(xh + r * (hh + bh))
+
+
+def _gru_tanh_reset(x, h, W, U, b):  # the reset gate a tanh, not a sigmoid
+    (xz, xr, xh), (hz, hr, hh), (bz, br, bh), _ = _gru_parts(x, h, W, U, b)
+    z, r = sigmoid(xz + hz + bz), np.tanh(xr + hr + br)
+    return z * h + (1 - z) * np.tanh(xh + r * (hh + bh))
+
+
+_GATE_IS_A_SIGMOID = ("a gate is a sigmoid, a fraction between 0 and 1 of what it lets "
+                      "through; tanh, between -1 and 1, is for the candidate only.")
+
+
 def _gru_cases():
     cases = []
     for batch, n_in, units, scale in [(2, 3, 2, 0.8), (3, 2, 3, 1.0), (1, 4, 4, 1.3)]:
@@ -347,6 +363,8 @@ q9 = ProcedureExercise(
                                   "not r * (h @ U_h) + b'_h."),
         (_gru_input_bias_only, "you left out the recurrent bias, row 1 of bias: with "
                                "reset_after=True it is added to h @ recurrent_kernel."),
+        (_gru_tanh_update, "the update gate z is a tanh: " + _GATE_IS_A_SIGMOID),
+        (_gru_tanh_reset, "the reset gate r is a tanh: " + _GATE_IS_A_SIGMOID),
     ],
     hints=[
         "Compute x @ kernel + bias[0] and h @ recurrent_kernel + bias[1] once each, and cut "
