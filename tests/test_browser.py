@@ -293,3 +293,262 @@ def test_a_collapsed_box_of_each_verdict_opens_to_its_full_text(browser):
     want = {c.verdict for c in notes.registry().values()
             if c.is_statement and c.is_shown and c.section.startswith("chapters/")}
     assert seen == want, f"no box found for {sorted(want - seen)}"
+
+
+# ---- self-check questions (dlbook.quiz): every question, with the keyboard ------------
+
+#: Bytes of HTML one question may add to a page, and one block's shared style and script.
+MAX_QUIZ_QUESTION_BYTES = 6_000
+MAX_QUIZ_SHARED_BYTES = 6_500
+#: WCAG AA for text.
+MIN_CONTRAST = 4.5
+
+
+def quiz_pages() -> list[Path]:
+    from dlbook import quiz
+
+    return sorted(p for p in HTML.rglob("*.html")
+                  if f'class="{quiz.CSS_CLASS}"' in p.read_text(errors="ignore"))
+
+
+def quiz_questions() -> dict:
+    """Every question of the package, by id, from the files that load."""
+    from dlbook import quiz
+
+    out = {}
+    for path in sorted(quiz.QUIZ_DIR.glob("*/*.yaml")):
+        try:
+            out.update({q.id: q for q in quiz.load_file(path).questions})
+        except quiz.QuizError:
+            pass
+    return out
+
+
+def quiz_sizes(path: Path) -> dict[str, tuple[int, list[int]]]:
+    """The bytes of each quiz block in the page as served (before any script
+    or MathJax runs), and of each of its questions."""
+    text = path.read_text(encoding="utf-8")
+    out = {}
+    for m in re.finditer(r'<div class="dlbook-quiz" id="[^"]+" data-section="([^"]+)">.*?</script></div>',
+                         text, re.S):
+        block = m.group(0)
+        per = [len(q.encode()) for q in re.findall(r'<div class="dq-q".*?</details></div>', block, re.S)]
+        out[m.group(1)] = (len(block.encode()), per)
+    return out
+
+
+# The contrast of an element's text with the colour behind it (the first
+# ancestor with an opaque background).
+CONTRAST = """el => {
+    const rgb = s => (s.match(/[\\d.]+/g) || []).map(Number);
+    const lum = c => { const v = c.slice(0, 3).map(x => { x /= 255;
+        return x <= 0.03928 ? x / 12.92 : Math.pow((x + 0.055) / 1.055, 2.4); });
+        return 0.2126 * v[0] + 0.7152 * v[1] + 0.0722 * v[2]; };
+    let bg = null;
+    for (let e = el; e; e = e.parentElement) {
+        const c = rgb(getComputedStyle(e).backgroundColor);
+        if (c.length === 3 || (c.length === 4 && c[3] > 0.9)) { bg = c; break; }
+    }
+    bg = bg || [255, 255, 255];
+    const fg = rgb(getComputedStyle(el).color);
+    const [a, b] = [lum(fg), lum(bg)].sort((x, y) => y - x);
+    return (a + 0.05) / (b + 0.05);
+}"""
+
+FOCUS_RING = """el => { const s = getComputedStyle(el);
+    return document.activeElement === el && s.outlineStyle !== "none" && parseFloat(s.outlineWidth) >= 2; }"""
+
+
+def _tab(page, back: bool = False):
+    """Tab (or Shift+Tab) to the next control. MathJax makes each formula a tab
+    stop (its menu and explorer): a formula in an option is passed over."""
+    for _ in range(60):
+        page.keyboard.press("Shift+Tab" if back else "Tab")
+        if not page.evaluate("() => document.activeElement.matches('mjx-container')"):
+            return
+
+
+def _tab_into(page, q):
+    """Focus the question's legend (made focusable for the test), then Tab:
+    the keyboard moves on to the question's first control."""
+    q.query_selector("legend").evaluate("e => { e.tabIndex = -1; e.focus(); }")
+    _tab(page)
+
+
+def _result(q) -> tuple[str | None, str]:
+    return q.get_attribute("data-state"), q.query_selector(".dq-result").inner_text()
+
+
+def _expect(q, state, shown, where):
+    got, text = _result(q)
+    word = {"correct": "Correct.", "wrong": "Not quite."}[state]
+    assert got == state and text.startswith(word), f"{where}: expected {word!r}, got {got} {text[:80]!r}"
+    assert q.query_selector(f".dq-result {shown}"), f"{where}: the feedback {shown} is not shown"
+
+
+def _focused(page, cls):
+    return page.evaluate(f"() => document.activeElement && document.activeElement.matches({cls!r})")
+
+
+def _choice(page, q, data, where):
+    inputs = q.query_selector_all("input")
+    right = set(data.right)
+    wrong = [k for k in range(len(inputs)) if k not in right]
+    if data.kind == "single":
+        w, r = wrong[0], next(iter(right))
+        _tab_into(page, q)
+        assert page.evaluate("() => document.activeElement") is not None
+        assert inputs[0].evaluate(FOCUS_RING), f"{where}: no visible focus ring on the first option"
+        for _ in range(w):
+            page.keyboard.press("ArrowDown")
+        if w == 0:
+            page.keyboard.press("Space")
+        assert inputs[w].is_checked(), f"{where}: the arrow keys did not choose option {w}"
+        assert _result(q) == (None, ""), f"{where}: choosing with the arrow keys submitted"
+        _tab(page)
+        assert _focused(page, ".dq-check"), f"{where}: Tab does not reach Check"
+        btn = q.query_selector(".dq-check")
+        assert btn.evaluate(FOCUS_RING), f"{where}: no visible focus ring on Check"
+        page.keyboard.press("Enter")
+        _expect(q, "wrong", f'[data-option="{w}"]', f"{where}, option {w}")
+        _tab(page, back=True)  # back to the chosen option
+        n = len(inputs)
+        for _ in range((r - w) % n):
+            page.keyboard.press("ArrowDown")
+        assert inputs[r].is_checked(), f"{where}: the arrow keys did not reach option {r}"
+        _tab(page)
+        page.keyboard.press("Space")
+        _expect(q, "correct", f'[data-option="{r}"]', f"{where}, option {r}")
+        return
+
+    def tick(wanted):
+        _tab_into(page, q)
+        for k, box in enumerate(inputs):
+            if box.is_checked() != (k in wanted):
+                page.keyboard.press("Space")
+            _tab(page)
+        assert _focused(page, ".dq-check"), f"{where}: Tab does not reach Check"
+
+    first_wrong = {wrong[0]} if wrong else {min(right)}
+    tick(first_wrong)
+    page.keyboard.press("Enter")
+    _expect(q, "wrong", f'[data-option="{min(first_wrong)}"]', where)
+    tick(right)
+    page.keyboard.press("Space")
+    _expect(q, "correct", f'[data-option="{min(right)}"]', where)
+
+
+def _numeric(page, q, data, where):
+    from dlbook import quiz
+
+    value, tol = quiz.answer(data), data.tolerance
+    slips = quiz.slip_values(data)
+    field = q.query_selector("input[type=text]")
+    label = q.query_selector(f'label[for="{field.get_attribute("id")}"]')
+    assert label and label.inner_text().strip(), f"{where}: the input has no label"
+
+    def enter(x, submit="Enter"):
+        _tab_into(page, q)
+        assert _focused(page, "input[type=text]"), f"{where}: Tab does not reach the input"
+        page.keyboard.press("Control+A")
+        page.keyboard.type(x)
+        if submit == "Enter":
+            page.keyboard.press("Enter")
+        else:
+            _tab(page)
+            page.keyboard.press("Space")
+
+    far = value + 1000 * tol + 7.3
+    assert all(abs(far - s) > tol for s in slips)
+    enter(repr(far))
+    _expect(q, "wrong", "[data-fb=wrong]", f"{where}, {far}")
+    if slips:
+        enter(repr(slips[0]), submit="button")
+        _expect(q, "wrong", "[data-fb=slip]", f"{where}, slip {slips[0]}")
+    inside = value + 0.6 * tol
+    enter(f"{inside:.12g}", submit="button")
+    _expect(q, "correct", "[data-fb=correct]", f"{where}, {inside}")
+    assert field.evaluate(FOCUS_RING) is False  # focus has moved on to Check
+    enter(f"{inside:.12g}")
+    _expect(q, "correct", "[data-fb=correct]", f"{where}, {inside} with Enter")
+
+
+def test_every_quiz_question_works_with_the_keyboard_offline(browser):
+    from dlbook import quiz
+
+    pages = quiz_pages()
+    assert pages, "no page shows self-check questions (dlbook.quiz)"
+    questions = quiz_questions()
+    shots = SHOTS / "quizzes"
+    shots.mkdir(parents=True, exist_ok=True)
+    report, low = [], []
+    for path in pages:
+        sizes = quiz_sizes(path)
+        page, problems = open_page(browser, path)
+        blocks = page.query_selector_all(f".{quiz.CSS_CLASS}")
+        for block in blocks:
+            label = block.get_attribute("data-section")
+            assert block.get_attribute("data-ready") == "1", f"{label}: the script did not run"
+            block.scroll_into_view_if_needed()
+            qs = block.query_selector_all(".dq-q")
+            size, per = sizes[label]
+            report.append(f"{path.name} {label}: {len(qs)} questions, {size} bytes "
+                          f"({size - sum(per)} shared, largest question {max(per)})")
+            assert len(per) == len(qs)
+            assert max(per) <= MAX_QUIZ_QUESTION_BYTES, f"{label}: a question of {max(per)} bytes"
+            assert size - sum(per) <= MAX_QUIZ_SHARED_BYTES, f"{label}: {size - sum(per)} shared bytes"
+            if block.query_selector(".dq-q > fieldset > legend .math, .dq-opt .math"):
+                page.wait_for_function(
+                    "e => e.querySelector('legend mjx-container, .dq-opt mjx-container')",
+                    arg=block, timeout=20_000)
+                assert not re.search(r"\\\(|\\\)", block.evaluate(
+                    "e => [...e.querySelectorAll('legend, .dq-opt')].map(x => x.innerText).join(' ')")), (
+                    f"{label}: raw TeX left in the questions")
+            block.screenshot(path=str(shots / f"{label}-before.png"))
+            for q in qs:
+                qid = q.get_attribute("id")[3:]
+                assert qid in questions, f"{label}: {qid} is on the page but in no quiz file"
+                data = questions[qid]
+                where = f"{path.name} {qid}"
+                if data.kind == "numeric":
+                    _numeric(page, q, data, where)
+                else:
+                    _choice(page, q, data, where)
+                shown = q.query_selector(".dq-result")
+                if shown.query_selector(".math"):  # feedback with math: typeset on reveal
+                    page.wait_for_function("e => e.querySelector('mjx-container')", arg=shown,
+                                           timeout=20_000)
+            for theme in ("light", "dark"):
+                page.evaluate(f"() => document.documentElement.dataset.theme = {theme!r}")
+                page.wait_for_timeout(100)
+                block.screenshot(path=str(shots / f"{label}-answered-{theme}.png"))
+                for sel in (".dq-verdict", ".dq-check", ".dq-opt label", "legend", ".dq-result p",
+                            ".dq-answer summary", ".dq-title"):
+                    for el in block.query_selector_all(sel):
+                        ratio = el.evaluate(CONTRAST)
+                        if ratio < MIN_CONTRAST:
+                            low.append(f"{label} {theme} {sel}: {ratio:.2f}")
+            page.evaluate("() => document.documentElement.dataset.theme = 'light'")
+        page.close()
+        assert not problems, f"{path.name}: {problems}"
+    (shots / "report.txt").write_text("\n".join(report) + "\n")
+    assert not low, f"text below {MIN_CONTRAST}:1 contrast: {sorted(set(low))[:10]}"
+
+
+def test_quiz_questions_show_their_answers_without_a_script(browser):
+    from dlbook import quiz
+
+    path = PAGE
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(path.as_uri(), wait_until="load")
+    block = page.query_selector(f".{quiz.CSS_CLASS}")
+    assert block, f"{path.name}: no quiz"
+    qs = block.query_selector_all(".dq-q")
+    assert all(q.query_selector(".dq-answer summary").is_visible() for q in qs)
+    assert not any(q.query_selector(".dq-check").is_visible() for q in qs)
+    summary = qs[0].query_selector(".dq-answer summary")
+    summary.click()
+    assert "Answer:" in qs[0].query_selector(".dq-answer").inner_text()
+    block.screenshot(path=str(SHOTS / "quizzes" / "no-script.png"))
+    context.close()

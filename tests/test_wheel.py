@@ -62,6 +62,9 @@ def test_wheel_holds_every_module(wheel_files):
 def test_wheel_holds_every_data_file(wheel_files):
     data = _tree(DATA_SUFFIXES)
     assert any("/claims/" in d for d in data), "no claim files found: wrong data path?"
+    assert any("/questions/" in d for d in data), "no question-bank files found"
+    assert any("/quizzes/unit00/" in d for d in data), "no self-check question files found"
+    assert "dlbook/data/schema/quizzes.schema.json" in data
     assert "dlbook/data/crosswalk.yaml" in data
     missing = [d for d in data if d not in wheel_files]
     assert not missing, f"data files missing from the wheel (pyproject package-data): {missing}"

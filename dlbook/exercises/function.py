@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 import inspect
 import re
 import textwrap
-import warnings
 from typing import Any, Callable, Sequence
 
 import numpy as np
 
 from dlbook.exercises.compare import compare, fmt, matches, require_callable, sentence
 from dlbook.exercises.core import (
-    INCORRECT, STUDENT_ERRORS, Exercise, Incorrect, NotAttempted, Wrong, call_student,
+    INCORRECT, Exercise, Incorrect, NotAttempted, Wrong, call_student,
 )
+from dlbook.exercises.running import call_on_copies, changed_argument, copies, quiet
+from dlbook.exercises.running import slip_on_every_case
 
 
 @dataclasses.dataclass
@@ -38,22 +38,6 @@ class Case:
     def call_text(self, func_name: str) -> str:
         parts = [fmt(a) for a in self.args] + [f"{k}={fmt(v)}" for k, v in self.kwargs.items()]
         return f"{func_name}({', '.join(parts)})"
-
-
-_ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth")
-
-
-def _changed_argument(before: tuple, after: tuple) -> str | None:
-    """The ordinal of the first array argument whose entries ``after`` changed, or None."""
-    for i, (b, a) in enumerate(zip(before, after)):
-        if isinstance(b, np.ndarray) and isinstance(a, np.ndarray) and b.shape == a.shape:
-            try:
-                same = np.array_equal(b, a, equal_nan=True)
-            except TypeError:  # not numbers
-                same = np.array_equal(b, a)
-            if not same:
-                return _ORDINALS[i] if i < len(_ORDINALS) else f"number {i + 1}"
-    return None
 
 
 def _does_work(func: Callable) -> bool:
@@ -86,7 +70,20 @@ def source_of(func: Callable) -> str:
         return f"(no source available for {func!r})"
 
 
-class FunctionExercise(Exercise):
+class FunctionAnswer(Exercise):
+    """What the kinds whose answer is a function share: the stub a student starts
+    from raises NotImplementedError, and the solution is the reference's source."""
+
+    blank = staticmethod(_stub_function)
+
+    def solution_text(self) -> str:
+        return source_of(self.reference)
+
+    def blank_message(self) -> str:
+        return f"write the body of {self.func_name}, then run this cell again."
+
+
+class FunctionExercise(FunctionAnswer):
     """A function, run against test cases; the solution is the reference's source.
 
     ``slips=[(function, message)]`` are functions with one known slip each: a
@@ -97,7 +94,6 @@ class FunctionExercise(Exercise):
     """
 
     kind = "function"
-    blank = staticmethod(_stub_function)
 
     def __init__(self, name: str, title: str, cases: Sequence[Case], *,
                  reference: Callable, func_name: str | None = None,
@@ -119,12 +115,6 @@ class FunctionExercise(Exercise):
     def answer_name(self) -> str:
         return self._answer_name or self.func_name
 
-    def solution_text(self) -> str:
-        return source_of(self.reference)
-
-    def blank_message(self) -> str:
-        return f"write the body of {self.func_name}, then run this cell again."
-
     def grade(self, answer: Any) -> str:
         require_callable(answer, self.func_name)
         self._answers = {}  # the answer's result on each case, computed once per check
@@ -140,13 +130,12 @@ class FunctionExercise(Exercise):
         call = case.call_text(self.func_name)
         # The student's function gets copies: one that writes into its input (h[...] = ...)
         # cannot change the stored case, and is told what it did.
-        args, kwargs = copy.deepcopy(case.args), copy.deepcopy(case.kwargs)
-        with warnings.catch_warnings(), np.errstate(all="ignore"):
-            warnings.simplefilter("ignore")  # NaN/inf results get their own message
+        args, kwargs = copies(case.args, case.kwargs)
+        with quiet():  # NaN/inf results get their own message
             got = call_student(answer, *args, when=f", when called as {call}",
                                blank_message=self.blank_message(), **kwargs)
         self.__dict__.setdefault("_answers", {})[id(case)] = got
-        changed = _changed_argument(case.args, args) or _changed_argument(
+        changed = changed_argument(case.args, args) or changed_argument(
             tuple(case.kwargs.values()), tuple(kwargs.values()))
         if changed is not None:
             raise Incorrect(f"{call} changed its {changed} argument in place (it wrote into "
@@ -188,21 +177,11 @@ class FunctionExercise(Exercise):
     def _same_on_every_case(self, answer: Callable, slip: Callable) -> bool:
         """Whether ``answer`` returns what the function ``slip`` returns on every case
         (a slip's message is given only then, never for one case that happens to agree)."""
-        answers = self.__dict__.setdefault("_answers", {})
-        for case in self.cases:
-            try:
-                with warnings.catch_warnings(), np.errstate(all="ignore"):
-                    warnings.simplefilter("ignore")
-                    if id(case) not in answers:
-                        answers[id(case)] = answer(*copy.deepcopy(case.args),
-                                                   **copy.deepcopy(case.kwargs))
-                    got = answers[id(case)]
-                    want = slip(*copy.deepcopy(case.args), **copy.deepcopy(case.kwargs))
-            except STUDENT_ERRORS:
-                return False
-            if not matches(got, want, atol=case.atol):
-                return False
-        return True
+        return slip_on_every_case(
+            lambda case: call_on_copies(answer, case.args, case.kwargs),
+            lambda case: call_on_copies(slip, case.args, case.kwargs), self.cases,
+            lambda case, got, want: matches(got, want, atol=case.atol),
+            answers=self.__dict__.setdefault("_answers", {}))
 
     def self_test(self) -> list[str]:
         """Also: a student function that raises is reported in one line."""

@@ -4,18 +4,13 @@ from __future__ import annotations
 
 from typing import Any, Callable, Sequence
 
-import numpy as np
-
 from dlbook.exercises.compare import compare, fmt, require_callable, sentence, type_name
-from dlbook.exercises.core import Exercise, Incorrect, NotAttempted, Wrong, call_student
-from dlbook.exercises.function import _stub_function, source_of
+from dlbook.exercises.core import Incorrect, NotAttempted, Wrong, call_student
+from dlbook.exercises.function import FunctionAnswer
+from dlbook.exercises.running import changed_argument, copies, slip_on_every_case
 
 
-def _copy_args(args: tuple) -> tuple:
-    return tuple(np.array(a, dtype=float) if isinstance(a, np.ndarray) else a for a in args)
-
-
-class ProcedureExercise(Exercise):
+class ProcedureExercise(FunctionAnswer):
     """A function checked by what it returns on cases of the checker's own.
 
     ``reference(*args)`` returns the results named in ``outputs`` (a tuple of
@@ -28,7 +23,6 @@ class ProcedureExercise(Exercise):
     """
 
     kind = "procedure"
-    blank = staticmethod(_stub_function)
 
     def __init__(self, name: str, title: str, *, reference: Callable,
                  cases: Sequence[tuple[tuple, str]], outputs: Sequence[str],
@@ -51,22 +45,14 @@ class ProcedureExercise(Exercise):
     def answer_name(self) -> str:
         return self.func_name
 
-    def solution_text(self) -> str:
-        return source_of(self.reference)
-
-    def blank_message(self) -> str:
-        return f"write the body of {self.func_name}, then run this cell again."
-
     def _results(self, func: Callable, args: tuple, call: str) -> tuple:
-        copies = _copy_args(args)
-        got = call_student(func, *copies, when=f", when called on {call}",
+        given, _ = copies(args, dtype=float)
+        got = call_student(func, *given, when=f", when called on {call}",
                            blank_message=self.blank_message())
-        for before, after in zip(args, copies):
-            if isinstance(before, np.ndarray) and not np.allclose(before, after, rtol=1e-12,
-                                                                  atol=1e-12):
-                raise Incorrect(f"on {call}, {self.func_name} changed one of its input arrays "
-                                "in place: put every entry back (or work on a copy) before "
-                                "returning.")
+        if changed_argument(args, given, tol=1e-12) is not None:
+            raise Incorrect(f"on {call}, {self.func_name} changed one of its input arrays "
+                            "in place: put every entry back (or work on a copy) before "
+                            "returning.")
         if got is None or got is Ellipsis:
             raise NotAttempted(f"{self.func_name} returned {fmt(got)} on {call}: write its "
                                "body and end it with `return ...`.")
@@ -88,14 +74,10 @@ class ProcedureExercise(Exercise):
     def _same_as_slip_everywhere(self, answer: Callable, slip: Callable) -> bool:
         """Whether ``answer`` returns what ``slip`` returns on every case: a slip's message
         is given only then, never for one case that happens to agree."""
-        for args, call in self.cases:
-            try:
-                got = self._results(answer, args, call)
-                if self._mismatch(got, self._results(slip, args, call)) is not None:
-                    return False
-            except (Incorrect, NotAttempted):  # the answer or the slip fails on this case
-                return False
-        return True
+        return slip_on_every_case(
+            lambda case: self._results(answer, *case), lambda case: self._results(slip, *case),
+            self.cases, lambda case, got, want: self._mismatch(got, want) is None,
+            errors=(Incorrect, NotAttempted))  # the answer or the slip fails on a case
 
     def grade(self, answer: Any) -> str:
         require_callable(answer, self.func_name)

@@ -50,6 +50,7 @@ from dlbook.exercises.compare import _to_numpy, compare, fmt, is_number, require
 from dlbook.exercises.compare import sentence, type_name
 from dlbook.exercises.core import STUDENT_ERRORS, call_student, describe_exception
 from dlbook.exercises.function import _stub_function
+from dlbook.exercises.running import slip_on_every_case
 from dlbook.measure import approx
 
 NOTEBOOK = "02_training_lab.ipynb"
@@ -96,9 +97,13 @@ class CheckedProcedure(ProcedureExercise):
         if first is None:
             return self.correct_message or f"{self.func_name} passes all {len(self.cases)} cases."
         if len(results) == len(self.cases):
+            answers = {id(case): got for case, got in zip(self.cases, results)}
             for slip, message in self.slips:
-                if all(self._mismatch(got, self._results(slip, args, call)) is None
-                       for got, (args, call) in zip(results, self.cases)):
+                if slip_on_every_case(
+                        lambda case: answers[id(case)], lambda case: self._results(slip, *case),
+                        self.cases,
+                        lambda _, got, want: self._mismatch(got, want) is None,
+                        answers=answers):
                     raise Incorrect(sentence(message))
         call, problem = first
         raise Incorrect(sentence(f"on {call}, {problem}"))

@@ -37,7 +37,6 @@ from __future__ import annotations
 
 import inspect
 import math
-import warnings
 from typing import Any, Callable
 
 import numpy as np
@@ -50,6 +49,8 @@ from dlbook.exercises.core import NotAttempted
 from dlbook.measure import approx
 from dlbook.exercises.function import source_of
 from dlbook.exercises.model import computing_layers
+from dlbook.exercises.running import call_on_copies, changed_argument, copies, quiet
+from dlbook.exercises.running import slip_on_every_case
 from dlbook.labs.lab01 import DesignExercise
 
 NOTEBOOK = "03_cnn_lab.ipynb"
@@ -98,7 +99,7 @@ class DrawnFunctionExercise(FunctionExercise):
             args = draw(rng)
             if args is None:  # the draw rejected this one
                 continue
-            expected = reference(*_copies(args))
+            expected = reference(*copies(args)[0])
             cases.append(Case(args, tuple(expected) if outputs else expected, atol=atol))
         super().__init__(name, title, cases, reference=reference, **kwargs)
         self.slips = [(s[0], s[1], s[2] if len(s) > 2 else None) for s in slips]
@@ -133,9 +134,8 @@ class DrawnFunctionExercise(FunctionExercise):
 
     def _result(self, answer: Callable, case: Case):
         call = case.call_text(self.func_name)
-        args = _copies(case.args)
-        with warnings.catch_warnings(), np.errstate(all="ignore"):
-            warnings.simplefilter("ignore")  # NaN/inf results get their own message
+        args, _ = copies(case.args)
+        with quiet():  # NaN/inf results get their own message
             got = call_student(answer, *args, when=f", when called as {call}",
                                blank_message=self.blank_message())
         if got is Ellipsis:
@@ -143,11 +143,11 @@ class DrawnFunctionExercise(FunctionExercise):
         if got is None:  # the stub raises NotImplementedError: this one has a body
             raise Incorrect(f"{call} returned None: make sure {self.func_name} ends with "
                             "`return ...`.")
-        for name, before, after in zip(self.arg_names, case.args, args):
-            if isinstance(before, np.ndarray) and not np.array_equal(before, after):
-                raise Incorrect(f"{call} changed its argument {name}: a function must not "
-                                f"write into the arrays it is given (the caller still needs "
-                                f"them). Work on a copy, {name}.copy(), or on a new array.")
+        name = changed_argument(case.args, args, self.arg_names)
+        if name is not None:
+            raise Incorrect(f"{call} changed its argument {name}: a function must not "
+                            f"write into the arrays it is given (the caller still needs "
+                            f"them). Work on a copy, {name}.copy(), or on a new array.")
         if self.outputs is None:
             return got
         n = len(self.outputs)
@@ -158,16 +158,12 @@ class DrawnFunctionExercise(FunctionExercise):
                         f"{'pair' if n == 2 else 'tuple'} {pair}, as in `return {pair[1:-1]}`.")
 
     def _is_slip(self, slip: Callable, part, results) -> bool:
-        for case, got in zip(self.cases, results):
-            try:
-                with warnings.catch_warnings(), np.errstate(all="ignore"):
-                    warnings.simplefilter("ignore")
-                    value = slip(*_copies(case.args))
-            except Exception:  # noqa: BLE001 - the slip does not apply to this case
-                return False
-            if not _same(self._part(got, part), self._part(value, part), case.atol):
-                return False
-        return True
+        by_case = {id(case): got for case, got in zip(self.cases, results)}
+        return slip_on_every_case(
+            lambda case: by_case[id(case)], lambda case: call_on_copies(slip, case.args),
+            self.cases, lambda case, got, want: _same(
+                self._part(got, part), self._part(want, part), case.atol),
+            errors=Exception)  # an error: the slip does not apply to that case
 
     def _explain(self, case: Case, got, part) -> None:
         call = case.call_text(self.func_name)
@@ -183,10 +179,6 @@ class DrawnFunctionExercise(FunctionExercise):
             raise Incorrect(f"{call} returned {fmt(got)}{kind}, which is not right{first}. "
                             f"{self.hints[0]}")
         raise Incorrect(sentence(f"on {call}{first}, {mismatch.text}"))
-
-
-def _copies(args: tuple) -> tuple:
-    return tuple(a.copy() if isinstance(a, np.ndarray) else a for a in args)
 
 
 # ---- q1: the output size of a convolution -------------------------------------
