@@ -5,7 +5,7 @@ checker API only, without the recorded answers. Each test is one answer a studen
 could give, graded with ``q.check``: a correct form must be accepted, a wrong one
 rejected with a message that is the checker's own words, not a traceback. q8's answers
 are computed as the notebook's cells do (its data, its Keras step); q10 is built at run
-time with the notebook's code (``design_exercise`` on ``load_small_digits()``).
+time with the notebook's code (``design_exercise`` on the digits on their 10 x 10 canvas).
 Exercise 9 is a written answer graded by hand and has no tests here.
 """
 
@@ -24,7 +24,7 @@ from keras import layers
 from dlbook import notes
 from dlbook._setup import SEED
 from dlbook.labs.lab01 import q1, q2, q3, q4, q5, q6, q7, q8
-from dlbook.labs.lab01 import design_exercise, load_small_digits, table_order
+from dlbook.labs.lab01 import _design_data, design_exercise, table_order
 
 from tests.unseen.grading import assert_graded  # noqa: E402
 
@@ -716,8 +716,10 @@ def test_q8_new_weights(expected, make, mentions):
 
 @pytest.fixture(scope="module")
 def digits_run():
-    # the notebook's cell in quick mode (no GPU): the small digits
-    X_train, X_test, y_train, y_test = load_small_digits()
+    # the notebook's cell in quick mode (no GPU): the small digits, each at a random place
+    # on a 10 x 10 canvas (training_digits()); adapted when q10's data moved onto the
+    # canvas: X_test are the checker's held-out images, placed as the checker places them
+    X_train, X_test, y_train, y_test = _design_data("digits")
     q10 = design_exercise("digits", seed=seed)  # adapted: the checker loads its own images
     return SimpleNamespace(q10=q10, X_train=X_train, X_test=X_test, y_train=y_train,
                            y_test=y_test, num_features=X_train.shape[1])
@@ -754,18 +756,19 @@ def _functional(r):
 
 
 Q10_ANSWERS = [
-    # 256-128 relu with Dropout 0.2, Adam, 60 epochs (test accuracy about 0.983 on this CPU)
+    # 256-128 relu with Dropout 0.2, Adam, 60 epochs (held-out accuracy 0.936 TF, 0.956 JAX)
     case("sequential-256-128-dropout", "correct", lambda r: _sequential(
         r, (256, 128), dropout=0.2, epochs=60)),
-    # functional API, the same widths, batches of 16, 30 epochs (about 0.978 on this CPU)
+    # functional API, the same widths, batches of 16, 30 epochs (0.942 TF, 0.944 JAX)
     case("functional-batch-16", "correct", _functional),
     # gaming: trains on the test images too
     case("trained-on-test-too", "incorrect", lambda r: _sequential(
         r, (256, 128), dropout=0.2, epochs=60, X=np.concatenate([r.X_train, r.X_test]),
         y=np.concatenate([r.y_train, r.y_test]))),
-    # the lab's old model: 128-64 relu, 30 epochs (about 0.972, below the target)
-    # The lead's call: a sound design that reaches the revised target (0.96) on the
-    # held-out digits; it failed only the old prompt's 0.975.
+    # the lab's old model: 128-64 relu, 30 epochs (0.903 TF, 0.919 JAX on the canvas)
+    # The lead's call: a sound design that reaches the revised target (0.88 on the
+    # canvas, 0.96 on the plain digits before) on the held-out digits; it failed only
+    # the old prompt's 0.975.
     case("old-model-128-64", "correct", lambda r: _sequential(r, (128, 64), epochs=30)),
     # compiled, never trained
     case("never-fitted", "incorrect", lambda r: _sequential(r, (256, 128), fit=False)),
