@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -112,3 +113,22 @@ def check(instance: Any, schema: str, path: Path, error: type[DataError] = DataE
             where = _where(err.path, instance, label)
             lines.append(f"{_name(path)}: {where + ': ' if where else ''}{describe(err)}")
         raise error("\n".join(lines))
+
+
+#: A unit's folder of data files: unit00, unit01, ...
+UNIT_DIR = re.compile(r"^unit(\d{2})$")
+
+
+def unit_file_name(path: Path) -> str:
+    """'unit01/mca.yaml': how errors name a file of a unit's folder."""
+    path = Path(path)
+    return f"{path.parent.name}/{path.name}" if UNIT_DIR.match(path.parent.name) else path.name
+
+
+def unit_files(directory: Path, what: str, example: str) -> tuple[list[Path], list[str]]:
+    """The YAML files of ``directory``'s unit folders, and one error for each YAML file
+    that sits outside them (``what``: "a quiz file"; ``example``: a right place)."""
+    directory = Path(directory)
+    stray = [f"{unit_file_name(p)}: {what} sits in a folder unitNN, e.g. {example}"
+             for p in sorted(directory.glob("*.yaml"))]
+    return sorted(directory.glob("*/*.yaml")), stray

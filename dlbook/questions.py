@@ -31,16 +31,14 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import re
 from collections import Counter
 from pathlib import Path
 
 from dlbook import notes
-from dlbook._data import DataError, check, load_yaml
+from dlbook._data import UNIT_DIR, DataError, check, load_yaml, unit_file_name, unit_files
 
 DATA = Path(__file__).parent / "data"
 QUESTIONS_DIR = DATA / "questions"
-UNIT_DIR = re.compile(r"^unit(\d{2})$")
 
 
 class QuestionError(DataError):
@@ -75,11 +73,6 @@ class Question:
         return notes.sources()[self.source].name
 
 
-def _where(path: Path) -> str:
-    """'unit01/mca.yaml': how errors name a file."""
-    return f"{path.parent.name}/{path.name}" if UNIT_DIR.match(path.parent.name) else path.name
-
-
 def _question_label(records: list, index: int) -> str:
     item = records[index]
     return f"question {item['id']!r}" if isinstance(item, dict) and "id" in item else (
@@ -88,7 +81,7 @@ def _question_label(records: list, index: int) -> str:
 
 def _path_errors(records: list[dict], path: Path) -> list[str]:
     """The unit and source that the file's folder and name fix."""
-    where, errors = _where(path), []
+    where, errors = unit_file_name(path), []
     folder = UNIT_DIR.match(path.parent.name)
     if folder is None:
         return [f"{where}: a question file sits in a folder unitNN, e.g. unit01/mca.yaml"]
@@ -109,7 +102,7 @@ def _path_errors(records: list[dict], path: Path) -> list[str]:
 def load_file(path: Path) -> list[Question]:
     """Read and validate one question file; raises :class:`QuestionError`."""
     path = Path(path)
-    where = _where(path)
+    where = unit_file_name(path)
     records = load_yaml(path, QuestionError)
     if records is None:
         raise QuestionError(f"{where}: the file is empty; it must hold a list of questions")
@@ -152,10 +145,9 @@ def _bank_errors(questions: list[Question]) -> list[str]:
 def load(directory: Path = QUESTIONS_DIR) -> dict[str, Question]:
     """Every question under ``directory``, by id, validated."""
     questions: list[Question] = []
-    for path in sorted(Path(directory).glob("*/*.yaml")):
+    paths, errors = unit_files(directory, "a question file", "unit01/mca.yaml")
+    for path in paths:
         questions += load_file(path)
-    stray = sorted(_where(p) for p in Path(directory).glob("*.yaml"))
-    errors = [f"{s}: a question file sits in a folder unitNN, e.g. unit01/mca.yaml" for s in stray]
     errors += _bank_errors(questions)
     if errors:
         raise QuestionError("\n".join(errors))

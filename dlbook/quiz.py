@@ -54,10 +54,10 @@ import types
 from collections import Counter
 from pathlib import Path
 
-from dlbook._data import DATA_DIR, DataError, describe, load_yaml, validator
+from dlbook._data import (DATA_DIR, UNIT_DIR, DataError, describe, load_yaml, unit_file_name,
+                          unit_files, validator)
 
 QUIZ_DIR = DATA_DIR / "quizzes"
-UNIT_DIR = re.compile(r"^unit(\d{2})$")
 KINDS = ("single", "multiple", "numeric")
 SKILLS = ("predict", "compute", "spot-the-error", "choose-explanation", "recall")
 #: The class of a quiz block; the page's CSS and the browser test rely on it.
@@ -114,11 +114,6 @@ class Section:
 
 # ---- loading and validation ---------------------------------------------------------
 
-def _where(path: Path) -> str:
-    path = Path(path)
-    return f"{path.parent.name}/{path.name}" if UNIT_DIR.match(path.parent.name) else path.name
-
-
 def _question_label(record: dict, index: int) -> str:
     items = record.get("questions") if isinstance(record, dict) else None
     item = items[index] if isinstance(items, list) and index < len(items) else None
@@ -141,7 +136,7 @@ def _schema_check(record, path: Path) -> None:
         if parts:
             where.append(".".join(str(p) for p in parts))
         text = ", ".join(where)
-        lines.append(f"{_where(path)}: {text + ': ' if text else ''}{describe(err)}")
+        lines.append(f"{unit_file_name(path)}: {text + ': ' if text else ''}{describe(err)}")
     raise QuizError("\n".join(lines))
 
 
@@ -160,7 +155,7 @@ def _question(r: dict, section: str, where: str) -> Question:
 def load_file(path: Path) -> Section:
     """Read and validate one section's file; raises :class:`QuizError`."""
     path = Path(path)
-    where = _where(path)
+    where = unit_file_name(path)
     record = load_yaml(path, QuizError)
     if record is None:
         raise QuizError(f"{where}: the file is empty; it holds `section:` and `questions:`")
@@ -199,10 +194,8 @@ def load_file(path: Path) -> Section:
 
 def load(directory: Path = QUIZ_DIR) -> dict[str, Section]:
     """Every section's questions under ``directory``, by section label, validated."""
-    directory = Path(directory)
-    sections = [load_file(p) for p in sorted(directory.glob("*/*.yaml"))]
-    errors = [f"{_where(p)}: a quiz file sits in a folder unitNN, e.g. unit02/ch2-momentum.yaml"
-              for p in sorted(directory.glob("*.yaml"))]
+    paths, errors = unit_files(directory, "a quiz file", "unit02/ch2-momentum.yaml")
+    sections = [load_file(p) for p in paths]
     owner: dict[str, str] = {}
     for s in sections:
         for q in s.questions:
@@ -487,6 +480,16 @@ def _with_number(prompt_html: str, number: str) -> str:
     return prompt_html[:3] + tag + prompt_html[3:] if prompt_html.startswith("<p>") else tag + prompt_html
 
 
+def _math_only_name(text: str) -> str:
+    """An ``aria-label`` for an option that is a formula alone: the typeset formula
+    gives its label no text an accessibility checker can read, so the option is
+    named by its TeX (``(-0.01, -0.01)``). Options with words keep their label."""
+    if re.sub(r"\$[^$]*\$", "", text).strip(" .,;:"):
+        return ""
+    name = re.sub(r"\s+", " ", text.replace("$", "")).strip()
+    return f' aria-label="{html.escape(name, quote=True)}"'
+
+
 def _choice_html(q: Question) -> tuple[str, str, str]:
     """The options, their feedback and the answer of a single or multiple question."""
     kind = "radio" if q.kind == "single" else "checkbox"
@@ -495,7 +498,7 @@ def _choice_html(q: Question) -> tuple[str, str, str]:
         oid = f"dq-{q.id}-{k}"
         text = markdown(o.text, inline=True)
         opts.append(f'<div class="dq-opt"><input type="{kind}" name="dq-{q.id}" id="{oid}" '
-                    f'value="{k}"><label for="{oid}">{text}</label></div>')
+                    f'value="{k}"{_math_only_name(o.text)}><label for="{oid}">{text}</label></div>')
         said = f'<p class="dq-said">{text}</p>' if q.kind == "multiple" else ""
         fbs.append(f'<div data-option="{k}" data-correct="{int(o.correct)}">{said}'
                    f"{markdown(o.feedback)}</div>")
