@@ -19,7 +19,7 @@ cpu_s() {  # sets CPU (called in this shell: a $(...) subshell has no children y
   CPU=$(awk 'NR == 2 { t = 0; for (i = 1; i <= 2; i++) { split($i, a, /[ms]/); t += a[1] * 60 + a[2] }; printf "%d", t }' "$f")
   rm -f "$f"
 }
-started=$SECONDS; last=-1; last_cpu=0; web= lane= workers=
+started=$SECONDS; last=-1; last_cpu=0; web= workers=
 step_time() {
   [ "$last" -lt 0 ] || { cpu_s; echo "--- $((SECONDS - last)) s (CPU $((CPU - last_cpu)) s)"; }
 }
@@ -29,7 +29,7 @@ step() {
   echo; echo "=== $*"
 }
 finish() {
-  for pid in $web $lane $workers; do  # no orphan after a failure
+  for pid in $web $workers; do  # no orphan after a failure
     { pkill -P "$pid"; kill "$pid"; } 2>/dev/null || true
   done
   step_time
@@ -80,7 +80,8 @@ step_time; last=-1
 
 # One notebook at a time in a job: plain pytest, no xdist workers.
 NB1=(-p no:xdist "${NBVAL[@]}")
-strict() { pytest -q --nbval "${NB1[@]}" "$@"; }
+# Steps 2 and 4: `tf --nbval FOLDER` (strict) or `tf --nbval-lax FOLDER`.
+tf() { pytest -q "${NB1[@]}" "$@"; }
 # Step 3: one run checks two things at once, Colab's versions (Python, TensorFlow,
 # Keras, NumPy and its OpenBLAS) and another processor; step 2 has this processor
 # and the pinned versions, and a stored line must hold on both. Colab's ipykernel
@@ -113,14 +114,13 @@ JOBS=(
   "jax-unit|7|jax_unit"
   "colab-solutions|3|colab solutions"
   "jax-solutions|7|jax_nb solutions"
-  "strict-solutions|2|strict solutions"
+  "strict-solutions|2|tf --nbval solutions"
   "colab-chapters|3|colab chapters"
-  "labs|4|strict_lax labs"
+  "labs|4|tf --nbval-lax labs"
   "jax-labs|7|jax_nb labs"
-  "strict-chapters|2|strict chapters"
+  "strict-chapters|2|tf --nbval chapters"
   "jax-chapters|7|jax_nb chapters"
 )
-strict_lax() { pytest -q --nbval-lax "${NB1[@]}" "$@"; }
 
 queue=_build/queue
 rm -rf "$queue" && mkdir -p "$queue"
@@ -144,10 +144,9 @@ worker() {
 }
 queue_start=$SECONDS
 (trap - EXIT; worker) & workers=$!
-(trap - EXIT; worker) & lane=$!
-wait "$workers" || true
-wait "$lane" || true
-workers= lane=
+(trap - EXIT; worker) & workers="$workers $!"
+for pid in $workers; do wait "$pid" || true; done
+workers=
 echo "--- the queue: $((SECONDS - queue_start)) s"
 
 # Every job's output, by step, with its verdict and times.
