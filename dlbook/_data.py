@@ -74,10 +74,13 @@ def _name(path: Path) -> str:
         return f"{path.parent.name}/{path.name}" if path.parent.name.startswith("unit") else path.name
 
 
-def _where(path: Any, instance: Any, label) -> str:
-    """'claim 'x.y', decimals' from a jsonschema error path."""
+def _where(path: Any, instance: Any, label, within: str | None = None) -> str:
+    """'claim 'x.y', decimals' from a jsonschema error path; with ``within``, the
+    labelled items are the list at that key (``questions``), not the top level."""
     parts = list(path)
     out = []
+    if within is not None and parts[:1] == [within] and len(parts) > 1:
+        parts.pop(0)
     if parts and label is not None and isinstance(parts[0], int):
         out.append(label(instance, parts.pop(0)))
     if parts:
@@ -100,17 +103,17 @@ def describe(err: "jsonschema.ValidationError") -> str:
 
 
 def check(instance: Any, schema: str, path: Path, error: type[DataError] = DataError,
-          label=None) -> None:
+          label=None, within: str | None = None) -> None:
     """Raise ``error`` listing every way ``instance`` breaks ``schema``.
 
-    ``label(instance, index)`` names the item at a top-level list index (a
-    claim by its id) in the message.
+    ``label(instance, index)`` names the item at a list index (a claim by its id)
+    in the message: of the top-level list, or of the list at key ``within``.
     """
     errors = list(validator(schema).iter_errors(instance))
     if errors:
         lines = []
         for err in errors:
-            where = _where(err.path, instance, label)
+            where = _where(err.path, instance, label, within)
             lines.append(f"{_name(path)}: {where + ': ' if where else ''}{describe(err)}")
         raise error("\n".join(lines))
 

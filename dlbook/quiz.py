@@ -54,8 +54,8 @@ import types
 from collections import Counter
 from pathlib import Path
 
-from dlbook._data import (DATA_DIR, UNIT_DIR, DataError, describe, load_yaml, unit_file_name,
-                          unit_files, validator)
+from dlbook._data import (DATA_DIR, UNIT_DIR, DataError, check, load_yaml, unit_file_name,
+                          unit_files)
 
 QUIZ_DIR = DATA_DIR / "quizzes"
 KINDS = ("single", "multiple", "numeric")
@@ -121,25 +121,6 @@ def _question_label(record: dict, index: int) -> str:
         f"question #{index + 1}")
 
 
-def _schema_check(record, path: Path) -> None:
-    """The schema, with errors inside ``questions`` named by question id."""
-    errors = list(validator("quizzes").iter_errors(record))
-    if not errors:
-        return
-    lines = []
-    for err in errors:
-        parts = list(err.path)
-        where = []
-        if len(parts) >= 2 and parts[0] == "questions" and isinstance(parts[1], int):
-            where.append(_question_label(record, parts[1]))
-            parts = parts[2:]
-        if parts:
-            where.append(".".join(str(p) for p in parts))
-        text = ", ".join(where)
-        lines.append(f"{unit_file_name(path)}: {text + ': ' if text else ''}{describe(err)}")
-    raise QuizError("\n".join(lines))
-
-
 def _question(r: dict, section: str, where: str) -> Question:
     common = dict(id=r["id"], kind=r["kind"], skill=r["skill"], prompt=r["prompt"],
                   section=section, where=where)
@@ -159,7 +140,7 @@ def load_file(path: Path) -> Section:
     record = load_yaml(path, QuizError)
     if record is None:
         raise QuizError(f"{where}: the file is empty; it holds `section:` and `questions:`")
-    _schema_check(record, path)
+    check(record, "quizzes", path, QuizError, label=_question_label, within="questions")
     folder = UNIT_DIR.match(path.parent.name)
     errors = []
     if folder is None:
