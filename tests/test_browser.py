@@ -138,6 +138,25 @@ def open_page(browser, path: Path):
     return page, problems
 
 
+@pytest.fixture(scope="module")
+def loaded(browser):
+    """open_page, once per page for the whole module: a chapter page (2.7 MB with
+    its demo frames) takes about 10 s to load on 2 cores, and five tests read the
+    chapter pages. The tests that change a page (a box opened, a demo moved, a
+    question answered) come after those that measure it as a reader first sees it;
+    each page's problems are gathered for its whole life."""
+    cache: dict[Path, tuple] = {}
+
+    def get(path: Path):
+        if path not in cache:
+            cache[path] = open_page(browser, path)
+        return cache[path]
+
+    yield get
+    for page, _ in cache.values():
+        page.close()
+
+
 def test_every_chapter_has_a_demo_and_no_page_is_heavy_because_of_one(built):
     pages = demo_pages()
     demo_chapters = {p.name for p in pages if p.parent.name == "chapters"}
@@ -147,19 +166,86 @@ def test_every_chapter_has_a_demo_and_no_page_is_heavy_because_of_one(built):
     assert not heavy, f"pages over {MAX_PAGE_BYTES} bytes: {heavy}; precompute fewer frames"
 
 
-def test_each_chapter_page_renders_offline(browser):
+def test_each_chapter_page_renders_offline(loaded):
     (SHOTS / "pages").mkdir(parents=True, exist_ok=True)
     for path in chapter_pages():
-        page, problems = open_page(browser, path)
+        page, problems = loaded(path)
         # Typeset math that a reader sees: the first formula of a chapter may sit in a
         # collapsed dropdown (the notation table), so wait for a visible one.
         page.wait_for_selector("mjx-container >> visible=true", timeout=20_000)
         broken = page.eval_on_selector_all(
             "img", "els => els.filter(e => !(e.complete && e.naturalWidth > 0)).map(e => e.src.slice(0, 80))")
         page.screenshot(path=str(SHOTS / "pages" / f"{path.stem}.png"))
-        page.close()
         assert not problems and not broken, f"{path.name}: {problems} {broken}"
 
+
+# ---- the boxes of the notes registry step aside ----------------------------------------
+
+#: At most this share of a chapter page's height may be taken by the boxes of
+#: the notes registry (dlbook.notes.erratum), as a reader first sees the page:
+#: every box but a worked number's erratum collapsed to one line.
+MAX_BOX_SHARE = 0.08
+
+BOX_SHARE = """() => {
+    const boxes = [...document.querySelectorAll("div.admonition.dlbook-claim")];
+    const article = document.querySelector("article.bd-article") || document.body;
+    const total = article.getBoundingClientRect().height;
+    const outer = b => {  // the box and the gaps above and below it
+        const s = getComputedStyle(b);
+        return b.getBoundingClientRect().height + parseFloat(s.marginTop) + parseFloat(s.marginBottom);
+    };
+    const taken = boxes.reduce((sum, b) => sum + outer(b), 0);
+    return {n: boxes.length, total, taken,
+            open: boxes.filter(b => !b.classList.contains("dropdown")).length};
+}"""
+
+
+def test_the_notes_boxes_take_little_of_each_chapter_page(loaded):
+    shares = {}
+    for path in chapter_pages():
+        page, _ = loaded(path)
+        page.wait_for_timeout(300)  # sphinx-togglebutton collapses the dropdowns on load
+        m = page.evaluate(BOX_SHARE)
+        shares[path.stem] = m
+    assert any(m["n"] for m in shares.values()), "no box of the notes registry on any chapter page"
+    crowded = {name: f"{m['taken'] / m['total']:.1%} ({m['n']} boxes, {m['open']} open)"
+               for name, m in shares.items() if m["n"] and m["taken"] > MAX_BOX_SHARE * m["total"]}
+    assert not crowded, f"boxes take more than {MAX_BOX_SHARE:.0%} of these pages: {crowded}"
+
+
+def test_a_collapsed_box_of_each_verdict_opens_to_its_full_text(loaded):
+    from dlbook import notes
+
+    seen = set()
+    for path in chapter_pages():
+        page, _ = loaded(path)
+        for verdict, cls in [("erratum", "warning"), ("imprecise", "dlbook-quiet"),
+                             ("omission", "dlbook-quiet")]:
+            if verdict in seen:
+                continue
+            claims = [c for c in notes.registry().values()
+                      if c.verdict == verdict and c.is_statement
+                      and c.section == f"chapters/{path.stem}"]
+            for c in claims:
+                title = notes.one_line(c).split(" (")[0]
+                box = page.locator(f"div.admonition.dlbook-claim.dropdown.{cls}",
+                                   has=page.locator(".admonition-title", has_text=title)).first
+                if not box.count():
+                    continue
+                body = box.locator("ul").first
+                assert not body.is_visible(), f"{c.id}: the box is open before a click"
+                box.locator("button.toggle-button").click()  # not the title: it holds a link
+                page.wait_for_timeout(400)
+                assert body.is_visible(), f"{c.id}: a click does not open the box"
+                assert "The notes say" in body.inner_text()
+                seen.add(verdict)
+                break
+    want = {c.verdict for c in notes.registry().values()
+            if c.is_statement and c.is_shown and c.section.startswith("chapters/")}
+    assert seen == want, f"no box found for {sorted(want - seen)}"
+
+
+# ---- demos, driven (after the boxes are measured: a moved demo changes the page's height)
 
 # What a control shows the reader: a slider's <output>, a dropdown's chosen option.
 READOUT = """el => el.tagName === "SELECT" ? el.options[el.selectedIndex].text
@@ -182,12 +268,12 @@ def pixel_change(before: bytes, after: bytes) -> float:
     return float(np.mean(np.abs(a[:h, :w] - b[:h, :w]) > 8)) + (a.shape != b.shape)
 
 
-def test_every_control_of_every_demo_changes_its_frame(browser):
+def test_every_control_of_every_demo_changes_its_frame(loaded):
     shots = SHOTS / "demos"
     shots.mkdir(parents=True, exist_ok=True)
     report = []
     for path in demo_pages():
-        page, problems = open_page(browser, path)
+        page, problems = loaded(path)
         demos = page.query_selector_all(f".{widgets.CSS_CLASS}")
         assert demos, f"{path.name}: no demo found"
         for d, demo in enumerate(demos):
@@ -221,78 +307,8 @@ def test_every_control_of_every_demo_changes_its_frame(browser):
                 assert control.evaluate(READOUT) != readout0, f"{stem}: the readout did not change"
                 assert html1 != html0, f"{stem}: the frame did not change"
                 assert change > 0.001, f"{stem}: the picture did not change"
-        page.close()
         assert not problems, f"{path.name}: {problems}"
     (shots / "report.txt").write_text("\n".join(report) + "\n")
-
-
-# ---- the boxes of the notes registry step aside ----------------------------------------
-
-#: At most this share of a chapter page's height may be taken by the boxes of
-#: the notes registry (dlbook.notes.erratum), as a reader first sees the page:
-#: every box but a worked number's erratum collapsed to one line.
-MAX_BOX_SHARE = 0.08
-
-BOX_SHARE = """() => {
-    const boxes = [...document.querySelectorAll("div.admonition.dlbook-claim")];
-    const article = document.querySelector("article.bd-article") || document.body;
-    const total = article.getBoundingClientRect().height;
-    const outer = b => {  // the box and the gaps above and below it
-        const s = getComputedStyle(b);
-        return b.getBoundingClientRect().height + parseFloat(s.marginTop) + parseFloat(s.marginBottom);
-    };
-    const taken = boxes.reduce((sum, b) => sum + outer(b), 0);
-    return {n: boxes.length, total, taken,
-            open: boxes.filter(b => !b.classList.contains("dropdown")).length};
-}"""
-
-
-def test_the_notes_boxes_take_little_of_each_chapter_page(browser):
-    shares = {}
-    for path in chapter_pages():
-        page, _ = open_page(browser, path)
-        page.wait_for_timeout(300)  # sphinx-togglebutton collapses the dropdowns on load
-        m = page.evaluate(BOX_SHARE)
-        page.close()
-        shares[path.stem] = m
-    assert any(m["n"] for m in shares.values()), "no box of the notes registry on any chapter page"
-    crowded = {name: f"{m['taken'] / m['total']:.1%} ({m['n']} boxes, {m['open']} open)"
-               for name, m in shares.items() if m["n"] and m["taken"] > MAX_BOX_SHARE * m["total"]}
-    assert not crowded, f"boxes take more than {MAX_BOX_SHARE:.0%} of these pages: {crowded}"
-
-
-def test_a_collapsed_box_of_each_verdict_opens_to_its_full_text(browser):
-    from dlbook import notes
-
-    seen = set()
-    for path in chapter_pages():
-        page, _ = open_page(browser, path)
-        page.wait_for_timeout(300)
-        for verdict, cls in [("erratum", "warning"), ("imprecise", "dlbook-quiet"),
-                             ("omission", "dlbook-quiet")]:
-            if verdict in seen:
-                continue
-            claims = [c for c in notes.registry().values()
-                      if c.verdict == verdict and c.is_statement
-                      and c.section == f"chapters/{path.stem}"]
-            for c in claims:
-                title = notes.one_line(c).split(" (")[0]
-                box = page.locator(f"div.admonition.dlbook-claim.dropdown.{cls}",
-                                   has=page.locator(".admonition-title", has_text=title)).first
-                if not box.count():
-                    continue
-                body = box.locator("ul").first
-                assert not body.is_visible(), f"{c.id}: the box is open before a click"
-                box.locator("button.toggle-button").click()  # not the title: it holds a link
-                page.wait_for_timeout(400)
-                assert body.is_visible(), f"{c.id}: a click does not open the box"
-                assert "The notes say" in body.inner_text()
-                seen.add(verdict)
-                break
-        page.close()
-    want = {c.verdict for c in notes.registry().values()
-            if c.is_statement and c.is_shown and c.section.startswith("chapters/")}
-    assert seen == want, f"no box found for {sorted(want - seen)}"
 
 
 # ---- self-check questions (dlbook.quiz): every question, with the keyboard ------------
@@ -481,7 +497,87 @@ def _numeric(page, q, data, where, rings):
         f"{where}: no visible focus ring on Check")
 
 
-def test_every_quiz_question_works_with_the_keyboard_offline(browser):
+# Every question's tab stops, in order (MathJax's formulas apart: _tab passes over
+# them), and any element of the block with a positive tabindex (which would
+# reorder the keyboard). With the same script on every block, a question whose
+# stops are its options, then Check (or its field, then Check), works with the
+# keyboard as the one of its kind that the test drives key by key.
+TAB_STOPS = """block => {
+    const stops = q => [...q.querySelectorAll("fieldset *")].filter(e => e.tabIndex >= 0
+        && !e.disabled && !e.hidden && !e.closest("mjx-container") && e.getClientRects().length
+        && ["INPUT", "BUTTON", "A", "SELECT", "TEXTAREA"].includes(e.tagName) || (e.tabIndex > 0))
+        .map(e => e.matches(".dq-check") ? "check" : e.type);
+    return [[...block.querySelectorAll("[tabindex]")].filter(e => e.tabIndex > 0).length,
+            [...block.querySelectorAll(".dq-q")].map(q => [q.id.slice(3), stops(q)])];
+}"""
+
+# Choices and numbers entered through the DOM, then Check clicked: every step of
+# every question of a block in one call. Each step: [qid, where, choose (option
+# numbers) or type (text), the feedback that must be shown]. Returns what each
+# step showed, after MathJax typeset any formula in the feedback.
+DRIVE = """async (block, steps) => {
+    const out = [];
+    for (const [qid, where, choose, type, shown] of steps) {
+        const q = block.querySelector("#" + CSS.escape("dq-" + qid));
+        if (type === null) {
+            q.querySelectorAll("input").forEach((el, k) => { el.checked = choose.includes(k);
+                el.dispatchEvent(new Event("change")); });
+        } else {
+            const field = q.querySelector("input[type=text]");
+            field.value = type;
+            field.dispatchEvent(new Event("input"));
+        }
+        q.querySelector(".dq-check").click();
+        const result = q.querySelector(".dq-result");
+        let typeset = true;
+        if (result.querySelector(".math")) {  // typeset on reveal, asynchronously
+            typeset = false;
+            for (let t = 0; t < 200 && !typeset; t++) {
+                await new Promise(r => setTimeout(r, 50));
+                typeset = !!result.querySelector("mjx-container");
+            }
+        }
+        out.push([where, q.getAttribute("data-state"), result.innerText,
+                  !!result.querySelector(shown), typeset]);
+    }
+    return out;
+}"""
+
+
+def quiz_steps(data, where) -> list[tuple[str, str, list[int] | None, str | None, str, str]]:
+    """(where, choose, type, expected state, feedback shown) of every step of one
+    question: each wrong option of a single choice, then its right one; a
+    multiple choice with its first wrong option, then with every right one;
+    a number far off, each recorded slip, then one inside the tolerance."""
+    from dlbook import quiz
+
+    if data.kind == "numeric":
+        value, tol = quiz.answer(data), data.tolerance
+        far = value + 1000 * tol + 7.3
+        slips = quiz.slip_values(data)
+        assert all(abs(far - v) > tol for v in slips)
+        inside = value + 0.6 * tol
+        return ([(f"{where}, {far!r}", None, repr(far), "wrong", "[data-fb=wrong]")]
+                + [(f"{where}, slip {v!r}", None, repr(v), "wrong", "[data-fb=slip]") for v in slips]
+                + [(f"{where}, {inside:.12g}", None, f"{inside:.12g}", "correct", "[data-fb=correct]")])
+    right = sorted(data.right)
+    wrong = [k for k in range(len(data.options)) if k not in right]
+    if data.kind == "single":
+        return ([(f"{where}, option {k}", [k], None, "wrong", f'[data-option="{k}"]') for k in wrong]
+                + [(f"{where}, option {right[0]}", right, None, "correct", f'[data-option="{right[0]}"]')])
+    first = [wrong[0]] if wrong else right[:1]
+    return [(f"{where}, options {first}", first, None, "wrong", f'[data-option="{first[0]}"]'),
+            (f"{where}, options {right}", right, None, "correct", f'[data-option="{right[0]}"]')]
+
+
+def test_every_quiz_question_works_with_the_keyboard_offline(loaded):
+    """Every question, every verdict: each wrong option of a single choice, a
+    wrong and the right set of a multiple choice, a number far off, each slip
+    and a number inside the tolerance, entered through the DOM (one call a
+    block). The keyboard, key by key (Tab, the arrows, Space, Enter, Shift+Tab,
+    each focus ring), on the first question of each kind of every page, and its
+    focus ring on the first question of every block; every other question has
+    the same tab stops in the same order (TAB_STOPS), under the same script."""
     from dlbook import quiz
 
     pages = quiz_pages()
@@ -489,22 +585,26 @@ def test_every_quiz_question_works_with_the_keyboard_offline(browser):
     questions = quiz_questions()
     shots = SHOTS / "quizzes"
     shots.mkdir(parents=True, exist_ok=True)
-    report, low = [], []
+    report, low, wrong, keyed = [], [], [], []
+    expected_stops = {"numeric": ["text", "check"]}
     for path in pages:
         sizes = quiz_sizes(path)
-        page, problems = open_page(browser, path)
+        page, problems = loaded(path)
         blocks = page.query_selector_all(f".{quiz.CSS_CLASS}")
+        kinds_keyed: set[str] = set()
         for block in blocks:
             label = block.get_attribute("data-section")
             assert block.get_attribute("data-ready") == "1", f"{label}: the script did not run"
             block.scroll_into_view_if_needed()
-            qs = block.query_selector_all(".dq-q")
             size, per = sizes[label]
-            report.append(f"{path.name} {label}: {len(qs)} questions, {size} bytes "
+            positive, stops = block.evaluate(TAB_STOPS)
+            qs = block.query_selector_all(".dq-q")
+            report.append(f"{path.name} {label}: {len(stops)} questions, {size} bytes "
                           f"({size - sum(per)} shared, largest question {max(per)})")
-            assert len(per) == len(qs)
+            assert len(per) == len(stops) == len(qs)
             assert max(per) <= MAX_QUIZ_QUESTION_BYTES, f"{label}: a question of {max(per)} bytes"
             assert size - sum(per) <= MAX_QUIZ_SHARED_BYTES, f"{label}: {size - sum(per)} shared bytes"
+            assert not positive, f"{label}: {positive} elements with a positive tabindex"
             if block.query_selector(".dq-q > fieldset > legend .math, .dq-opt .math"):
                 page.wait_for_function(
                     "e => e.querySelector('legend mjx-container, .dq-opt mjx-container')",
@@ -512,36 +612,51 @@ def test_every_quiz_question_works_with_the_keyboard_offline(browser):
                 assert not re.search(r"\\\(|\\\)", block.evaluate(
                     "e => [...e.querySelectorAll('legend, .dq-opt')].map(x => x.innerText).join(' ')")), (
                     f"{label}: raw TeX left in the questions")
-            shoot = block is blocks[0]  # the first block of each page: the style is shared
-            if shoot:
+            if block is blocks[0]:  # the first block of each page: the style is shared
                 block.screenshot(path=str(shots / f"{label}-before.png"))
-            for n, q in enumerate(qs):
-                qid = q.get_attribute("id")[3:]
+            steps = []
+            for n, (qid, got) in enumerate(stops):
                 assert qid in questions, f"{label}: {qid} is on the page but in no quiz file"
                 data = questions[qid]
                 where = f"{path.name} {qid}"
-                if data.kind == "numeric":
-                    _numeric(page, q, data, where, rings=n == 0)
-                else:
-                    _choice(page, q, data, where, rings=n == 0)
-                shown = q.query_selector(".dq-result")
-                if shown.query_selector(".math"):  # feedback with math: typeset on reveal
-                    page.wait_for_function("e => e.querySelector('mjx-container')", arg=shown,
-                                           timeout=20_000)
-            for theme in ("light", "dark"):
-                page.evaluate(f"() => document.documentElement.dataset.theme = {theme!r}")
-                page.wait_for_timeout(100)
-                if shoot:
-                    block.screenshot(path=str(shots / f"{label}-answered-{theme}.png"))
-                sels = [".dq-verdict", ".dq-check", ".dq-opt label", "legend", ".dq-result p",
-                        ".dq-answer summary", ".dq-title"]
+                want = expected_stops.get(data.kind, [("radio" if data.kind == "single" else "checkbox")]
+                                          * len(data.options) + ["check"])
+                assert got == want, f"{where}: the tab stops are {got}, not {want}"
+                q = qs[n]
+                if data.kind not in kinds_keyed:  # the keyboard, key by key, with focus rings
+                    kinds_keyed.add(data.kind)
+                    keyed.append(where)
+                    (_numeric if data.kind == "numeric" else _choice)(page, q, data, where, rings=True)
+                elif n == 0:  # the focus ring of the block's own style
+                    _tab_into(page, q)
+                    first = q.query_selector("input")
+                    assert first.evaluate(FOCUS_RING), f"{where}: no visible focus ring on its first control"
+                steps += [(qid, *step) for step in quiz_steps(data, where)]
+            plan = [[qid, w, choose, typed, shown] for qid, w, choose, typed, _, shown in steps]
+            for (qid, w, _, _, state, shown), (_, got, text, present, typeset) in zip(
+                    steps, block.evaluate(DRIVE, plan)):
+                word = {"correct": "Correct.", "wrong": "Not quite."}[state]
+                if not (got == state and text.startswith(word) and present and typeset):
+                    wrong.append(f"{w}: expected {word} with {shown} shown, got {got} "
+                                 f"{text[:60]!r}{'' if typeset else ' (math not typeset)'}")
+        for theme in ("light", "dark"):  # every block answered: verdicts and feedback shown
+            page.evaluate(f"() => document.documentElement.dataset.theme = {theme!r}")
+            page.wait_for_timeout(100)
+            blocks[0].screenshot(path=str(shots / f"{blocks[0].get_attribute('data-section')}"
+                                               f"-answered-{theme}.png"))
+            sels = [".dq-verdict", ".dq-check", ".dq-opt label", "legend", ".dq-result p",
+                    ".dq-answer summary", ".dq-title"]
+            for block in blocks:
+                label = block.get_attribute("data-section")
                 for sel, ratio in block.evaluate(BLOCK_CONTRAST, sels):
                     if ratio < MIN_CONTRAST:
                         low.append(f"{label} {theme} {sel}: {ratio:.2f}")
-            page.evaluate("() => document.documentElement.dataset.theme = 'light'")
-        page.close()
+        page.evaluate("() => document.documentElement.dataset.theme = 'light'")
         assert not problems, f"{path.name}: {problems}"
+    report.append("keyboard, key by key: " + ", ".join(keyed))
     (shots / "report.txt").write_text("\n".join(report) + "\n")
+    assert not wrong, f"{len(wrong)} wrong verdicts: {wrong[:10]}"
+    assert len(keyed) >= len({q.kind for q in questions.values()}), keyed
     assert not low, f"text below {MIN_CONTRAST}:1 contrast: {sorted(set(low))[:10]}"
 
 
