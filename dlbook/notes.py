@@ -20,6 +20,15 @@ two kinds:
 
   which prints one short, stable line for nbval and raises
   :class:`ClaimMismatch` when the computation and the registry disagree.
+  A chapter shows its checks quietly instead: one call per check, for all
+  the claims a passage computes::
+
+      notes.verify({"vesit.gd.gradient": step, "vesit.gd.w-new": w_next})
+
+  reads as one line in the web book and in Jupyter ("✓ The notes' 2
+  numbers here check out"), with the numbers one click away in a
+  ``<details>`` element, while its ``text/plain``, which nbval compares
+  and the tests scan, keeps every compared line of :func:`compare`.
   Two tiers, for worked examples that round as they go: ``pipeline=`` is the
   notes' own chain recomputed (or whatever ``reproduced_by`` names), which
   must give the printed value exactly; the first argument is the
@@ -53,7 +62,7 @@ import html
 import math
 import re
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping
 
 from dlbook._data import DATA_DIR, DataError, check, load_yaml
 
@@ -319,21 +328,39 @@ class Comparison:
     pipeline: Any = None
 
     @property
-    def line(self) -> str:
+    def notes_text(self) -> str:
+        """What the notes print, at their rounding."""
+        return show(self.claim.notes_value, self.claim.decimals)
+
+    @property
+    def computed_text(self) -> str:
+        """The computed value, at the rounding that decides the verdict."""
         c = self.claim
         d = c.correct_decimals if c.is_erratum and c.correct_decimals is not None else c.decimals
         if c.decimals is not None and c.tolerance is not None:
             d = max(d or 0, c.decimals + 1)  # show the drift the tolerance allows
-        parts = [f"notes {show(c.notes_value, c.decimals)}"]
-        if self.pipeline is not None:
-            label = c.reproduced_by or "notes' rounding"
-            parts.append(f"{label} {show(self.pipeline, c.decimals)}")
-        parts.append(f"computed {show(self.computed, d)}")
-        verdict = (
-            f"ERRATUM, correct {show(c.correct, c.correct_decimals)}"
-            if c.is_erratum
-            else "matches"
-        )
+        return show(self.computed, d)
+
+    @property
+    def pipeline_text(self) -> str:
+        """'notes' rounding 0.105': what reproduces the printed value ('' without pipeline=)."""
+        if self.pipeline is None:
+            return ""
+        label = self.claim.reproduced_by or "notes' rounding"
+        return f"{label} {show(self.pipeline, self.claim.decimals)}"
+
+    @property
+    def correct_text(self) -> str:
+        return show(self.claim.correct, self.claim.correct_decimals)
+
+    @property
+    def line(self) -> str:
+        c = self.claim
+        parts = [f"notes {self.notes_text}"]
+        if self.pipeline_text:
+            parts.append(self.pipeline_text)
+        parts.append(f"computed {self.computed_text}")
+        verdict = f"ERRATUM, correct {self.correct_text}" if c.is_erratum else "matches"
         return f"{c.id}: {', '.join(parts)} -> {verdict}"
 
     def __repr__(self) -> str:  # shown when a comparison ends a cell
@@ -399,11 +426,140 @@ def compare(claim_id: str, computed: Any, *, pipeline: Any = None) -> None:
     print(evaluate(claim_id, computed, pipeline=pipeline).line)
 
 
+def _evaluate_all(values: Mapping[str, Any],
+                  pipeline: Mapping[str, Any] | None) -> tuple[Comparison, ...]:
+    pipeline = dict(pipeline or {})
+    stray = sorted(set(pipeline) - set(values))
+    if stray:
+        raise ValueError(f"pipeline= names claims that are not compared: {stray}")
+    return tuple(evaluate(k, v, pipeline=pipeline.get(k)) for k, v in values.items())
+
+
 def compare_all(values: dict[str, Any], pipeline: dict[str, Any] | None = None) -> None:
     """Compare many claims at once; prints one line each, raises on the first mismatch."""
     pipeline = pipeline or {}
     for k, v in values.items():
         compare(k, v, pipeline=pipeline.get(k))
+
+
+# ---- showing checks quietly (the chapters) ---------------------------------------
+
+#: The marks of a check's line: the notes' numbers are right (PASSED), or the
+#: registry records them as wrong and the computation agrees (WRONG). Either
+#: way the check passed; a disagreement raises ClaimMismatch and shows nothing.
+PASSED, WRONG = "✓", "⚠"
+#: A value longer than this is left out of the one-line summary (it is in the details).
+SUMMARY_VALUE_CHARS = 16
+
+
+def _math_html(text: str) -> str:
+    """Inline HTML of a registry text; $...$ becomes the markup the page's MathJax typesets."""
+    parts = re.split(r"(\$[^$]+\$)", text)
+    return "".join(
+        f'<span class="math notranslate nohighlight">\\({html.escape(p[1:-1], quote=False)}\\)</span>'
+        if p.startswith("$") and p.endswith("$") and len(p) > 1 else _inline_html(p)
+        for p in parts)
+
+
+@dataclasses.dataclass(frozen=True)
+class Checks:
+    """Comparisons shown as one line, with their numbers one click away.
+
+    ``text/plain`` (nbval compares it; the tests find each claim in it) is
+    every comparison's :attr:`Comparison.line`; ``text/html`` is a closed
+    ``<details>`` element whose summary says what was checked, in words,
+    and whose table gives each quantity, what the notes print, what the
+    code computed and the verdict. No colours: the page's theme, light or
+    dark, and its print rules style it (a closed ``<details>`` prints its
+    summary only).
+    """
+
+    comparisons: tuple[Comparison, ...]
+
+    def __post_init__(self) -> None:
+        if not self.comparisons:
+            raise ValueError("nothing to show: pass at least one claim")
+
+    @property
+    def wrong(self) -> tuple[Comparison, ...]:
+        return tuple(x for x in self.comparisons if x.claim.is_erratum)
+
+    def summary(self) -> str:
+        """'✓ The notes' 3 numbers here check out', or which of them are wrong, in one line."""
+        n, wrong = len(self.comparisons), self.wrong
+        right = n - len(wrong)
+        # "numbers" unless a claim is a word, a list of words or a yes/no
+        numeric = all(isinstance(leaf, (int, float)) and not isinstance(leaf, bool)
+                      for x in self.comparisons for leaf in _leaves(x.claim.notes_value))
+        noun = "number" if numeric else "value"
+        if not wrong:
+            value = self.comparisons[0].notes_text
+            if n > 1:
+                return f"{PASSED} The notes' {n} {noun}s here check out"
+            tail = f" ({value})" if len(value) <= SUMMARY_VALUE_CHARS else ""
+            return f"{PASSED} The notes' {noun} here checks out{tail}"
+        if n == 1:
+            what = f"the notes' {noun} here is wrong"
+        elif not right:
+            what = f"the notes' {n} {noun}s here are wrong"
+        else:
+            what = f"{len(wrong)} {'is' if len(wrong) == 1 else 'are'} wrong"
+        line = (f"{PASSED} {right} of the notes' {n} {noun}s here check out; {WRONG} {what}"
+                if right else f"{WRONG} {what[0].upper()}{what[1:]}")
+        if len(wrong) <= 2 and all(len(t) <= SUMMARY_VALUE_CHARS for x in wrong
+                                   for t in (x.notes_text, x.correct_text)):
+            line += ": " + "; ".join(f"they print {x.notes_text}, correct {x.correct_text}"
+                                     for x in wrong)
+        return line
+
+    def _row(self, x: Comparison) -> str:
+        c = x.claim
+        computed = html.escape(x.computed_text, quote=False)
+        if x.pipeline_text:
+            computed += f"<br>({html.escape(x.pipeline_text, quote=False)})"
+        verdict = (f"wrong; correct {html.escape(x.correct_text, quote=False)}" if c.is_erratum
+                   else "matches")
+        notes_html = html.escape(f"{x.notes_text}", quote=False)
+        where = html.escape(c.where, quote=False)
+        return (f"<tr><td>{_math_html(c.title)}</td><td>{notes_html}<br>({where})</td>"
+                f"<td>{computed}</td><td>{verdict}</td></tr>")
+
+    def _repr_html_(self) -> str:
+        head = "".join(f'<th scope="col">{h}</th>'
+                       for h in ("Quantity", "The notes print", "Computed here", "Verdict"))
+        rows = "".join(self._row(x) for x in self.comparisons)
+        return (
+            '<details class="dlbook-check" style="margin: 0.4em 0">'
+            f'<summary style="cursor: pointer">{html.escape(self.summary(), quote=False)}</summary>'
+            '<div style="overflow-x: auto">'
+            '<table style="font-size: 0.9em; overflow-wrap: anywhere; margin: 0.3em 0">'
+            f"<thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table></div></details>"
+        )
+
+    def __repr__(self) -> str:  # text/plain: every compared number, for nbval
+        return "\n".join(x.line for x in self.comparisons)
+
+
+def verify(values: Mapping[str, Any], pipeline: Mapping[str, Any] | None = None) -> None:
+    """Compare the claims a passage computes, and show them as one quiet line.
+
+    ``values`` maps claim ids to computed values, ``pipeline`` some of the
+    same ids to their rounded chains (see :func:`compare`). Raises
+    :class:`ClaimMismatch` on the first value the registry disagrees with,
+    before showing anything. Returns nothing, so a cell shows the line once
+    (outside IPython it prints the lines of :func:`compare`).
+    """
+    _display(Checks(_evaluate_all(values, pipeline)))
+
+
+def _display(shown: Any) -> None:
+    """Display a rich object in IPython (Jupyter, Colab, nbval); print its text elsewhere."""
+    try:
+        from IPython.display import display
+    except ImportError:  # plain Python
+        print(repr(shown))
+    else:
+        display(shown)
 
 
 # ---- showing an erratum --------------------------------------------------------
@@ -543,12 +699,7 @@ def erratum(claim_id: str) -> None:
     """
     box = ErratumBox(claim(claim_id))
     erratum_fields(box.claim)  # a 'matches' claim: fail here, before displaying
-    try:
-        from IPython.display import display
-    except ImportError:  # plain Python: print the text
-        print(box_text(box.claim))
-    else:
-        display(box)
+    _display(box)
 
 
 @dataclasses.dataclass(frozen=True)

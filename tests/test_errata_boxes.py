@@ -23,7 +23,7 @@ from dlbook import notes
 from tests import notebook_scan as scan
 
 ROOT = scan.ROOT
-VERIFY_CALLS = {"compare", "compare_all", "erratum"}
+VERIFY_CALLS = {"compare", "compare_all", "verify", "erratum"}
 
 # ---- the box itself ------------------------------------------------------------------
 

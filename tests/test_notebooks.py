@@ -7,7 +7,10 @@
 - every widget is a dlbook.widgets.demo that carries its precomputed web
   version, and widget cells are excluded from output comparison (a headless
   kernel has no widget frontend);
-- every figure has alt text; every notebook is in the table of contents.
+- every figure has alt text; every notebook is in the table of contents;
+- the chapters read quietly on the web: a check of the notes is one line
+  (``notes.verify``), a cell that only shows an erratum box or a quiz, and a
+  demo whose static figure above shows the code, carry no code bar.
 """
 
 from __future__ import annotations
@@ -20,10 +23,12 @@ import yaml
 
 from dlbook import widgets
 from tools import book, nbclean
-from tools.conventions import NBVAL_IGNORE_OUTPUT, WIDGET_VIEW
+from tools.conventions import NBVAL_IGNORE_OUTPUT, REMOVE_INPUT, WIDGET_VIEW
 
 ALL = book.notebooks()
 EXECUTED = book.notebooks("chapters", "solutions")
+#: The units' chapters (chapter 0 teaches the conventions with their code in view).
+UNIT_CHAPTERS = [p for p in book.notebooks("chapters") if not p.name.startswith("00_")]
 
 
 def rel(path) -> str:
@@ -196,3 +201,56 @@ def test_unclosed_fence_is_found():
     bad = "````{admonition} A\n:class: dropdown\ntext\n```\n\n(lbl)=\n**Q**\n"
     assert _unclosed_fences(good) == []
     assert _unclosed_fences(bad) and "not closed" in _unclosed_fences(bad)[0]
+
+
+# ---- the chapters read quietly on the web ---------------------------------------------
+
+def _calls(code: str) -> list[str]:
+    """The calls a cell makes, one per non-empty line: 'notes.erratum', 'quiz', ..."""
+    return [re.sub(r"\(.*", "", line) for line in code.strip().splitlines() if line.strip()]
+
+
+@pytest.mark.parametrize("path", UNIT_CHAPTERS, ids=rel)
+def test_checks_of_the_notes_are_one_quiet_line_each(path):
+    """notes.compare prints a line per number (the labs' feedback); a chapter shows its
+    checks with notes.verify: one summary line, the numbers in a <details> element, and
+    every compared line still in the text nbval compares."""
+    for i, cell in enumerate(code_cells(load(path))):
+        assert not re.search(r"\bnotes\.compare(_all)?\(", cell.source), (
+            f"{rel(path)} cell {i}: show the check with notes.verify({{...}}), not "
+            "notes.compare, so that it reads as one line")
+        if "notes.verify(" not in cell.source:
+            continue
+        checks = [o for o in cell.outputs
+                  if 'class="dlbook-check"' in o.get("data", {}).get("text/html", "")]
+        assert checks, f"{rel(path)} cell {i}: no stored check (run `make outputs`)"
+        for out in checks:
+            page, text = out.data["text/html"], out.data["text/plain"]
+            assert page.count("<summary") == 1 and page.startswith("<details")
+            assert text.count(": notes ") == page.count("<tr>") - 1, (
+                f"{rel(path)} cell {i}: every compared line stays in the text output")
+
+
+@pytest.mark.parametrize("path", UNIT_CHAPTERS, ids=rel)
+def test_cells_that_only_show_a_box_or_a_quiz_have_no_code_bar(path):
+    """Their code is an id; a "Show code cell source" bar above each box and each
+    quiz would be noise (tools/conventions: they stay tagged hide-input as well)."""
+    for i, cell in enumerate(code_cells(load(path))):
+        calls = _calls(cell.source)
+        if calls and set(calls) <= {"notes.erratum", "quiz"}:
+            assert REMOVE_INPUT in cell.metadata.get("tags", []), (
+                f"{rel(path)} cell {i}: tag it {REMOVE_INPUT}: {cell.source[:60]!r}")
+
+
+@pytest.mark.parametrize("path", UNIT_CHAPTERS, ids=rel)
+def test_a_demo_shows_no_build_code_under_its_static_figure(path):
+    """The static figure's cell above a demo shows the code that draws it; the demo's
+    own cell (controls, grid of web values, alt text) is web-only detail."""
+    cells = code_cells(load(path))
+    for i, cell in enumerate(cells):
+        if not any(WIDGET_VIEW in o.get("data", {}) for o in cell.outputs):
+            continue
+        assert REMOVE_INPUT in cell.metadata.get("tags", []), (
+            f"{rel(path)} cell {i}: a demo cell is tagged {REMOVE_INPUT}")
+        assert any("image/png" in o.get("data", {}) for c in cells[:i] for o in c.outputs), (
+            f"{rel(path)} cell {i}: a demo follows a static figure of the same thing")

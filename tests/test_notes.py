@@ -221,6 +221,88 @@ def test_compare_all_prints_one_line_each_and_stops_at_a_mismatch(toy, capsys):
         notes.compare_all({"vesit.t.match": 0.9, "vesit.t.chain": 0.65647})
 
 
+# ---- verify: the chapters' quiet checks ------------------------------------------------
+
+def test_verify_shows_one_line_and_keeps_every_number_in_its_text(toy):
+    """One display: text/plain is compare's lines (nbval compares them, the
+    coverage tests scan them); the HTML is one summary line over a table."""
+    checks = notes.Checks(notes._evaluate_all(
+        {"vesit.t.match": 0.53, "vesit.t.chain": 0.65647}, {"vesit.t.chain": 0.6563}))
+    assert repr(checks).splitlines() == [
+        "vesit.t.match: notes 0.53, computed 0.53 -> matches",
+        "vesit.t.chain: notes 0.6563, notes' rounding 0.6563, computed 0.65647 -> matches",
+    ]
+    assert scan.COMPARED.findall(repr(checks)) == ["vesit.t.match", "vesit.t.chain"]
+    page = checks._repr_html_()
+    assert page.startswith('<details class="dlbook-check"') and page.endswith("</details>")
+    assert "<summary" in page and page.count("<summary") == 1
+    assert "✓ The notes' 2 numbers here check out</summary>" in page
+    for shown in ("0.53", "0.6563", "0.65647", "notes' rounding 0.6563", "lines 40–44"):
+        assert shown in page, shown
+    assert page.count('<th scope="col">') == 4  # a table a screen reader can read
+    assert "color" not in page  # the theme, light or dark, colours it
+
+
+def test_verify_prints_its_lines_outside_ipython(toy, capsys, monkeypatch):
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_ipython(name, *args, **kwargs):
+        if name.startswith("IPython"):
+            raise ImportError(name)
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_ipython)
+    assert notes.verify({"vesit.t.match": 0.53}) is None
+    assert capsys.readouterr().out == "vesit.t.match: notes 0.53, computed 0.53 -> matches\n"
+
+
+@pytest.mark.parametrize("values, summary", [
+    ({"vesit.t.match": 0.53}, "✓ The notes' number here checks out (0.53)"),
+    ({"vesit.t.match": 0.53, "vesit.t.chain": 0.6563}, "✓ The notes' 2 numbers here check out"),
+    ({"vesit.t.erratum": 0.6295},
+     "⚠ The notes' number here is wrong: they print 0.625, correct 0.6295"),
+    ({"vesit.t.match": 0.53, "vesit.t.erratum": 0.6295},
+     "✓ 1 of the notes' 2 numbers here check out; ⚠ 1 is wrong: they print 0.625, correct 0.6295"),
+    ({"vesit.t.erratum": 0.6295, "vesit.t.shape-erratum": (18, 18)},
+     "⚠ The notes' 2 numbers here are wrong: they print 0.625, correct 0.6295; "
+     "they print [21, 21], correct [18, 18]"),
+])
+def test_the_summary_says_in_words_what_was_checked(toy, values, summary):
+    assert notes.Checks(notes._evaluate_all(values, None)).summary() == summary
+
+
+def test_a_claim_that_is_not_a_number_is_a_value(registry_dir):
+    write(registry_dir, "unit01/vesit.yaml", GOOD.replace("notes_value: 1.0", "notes_value: [a, b]"))
+    checks = notes.Checks((notes.evaluate("vesit.a.one", ["a", "b"]),))
+    assert checks.summary() == "✓ The notes' value here checks out ([a, b])"
+
+
+def test_a_long_value_stays_in_the_details(toy):
+    long = notes.Checks((notes.evaluate("vesit.t.matrix", [[0.5, 1.6], [0.4, 1.7]]),))
+    assert long.summary() == "✓ The notes' number here checks out"
+    assert "[[0.5, 1.6], [0.4, 1.7]]" in long._repr_html_()
+
+
+def test_verify_raises_before_showing_anything(toy, capsys):
+    with pytest.raises(notes.ClaimMismatch, match="vesit.t.chain"):
+        notes.verify({"vesit.t.match": 0.53, "vesit.t.chain": 0.9})
+    with pytest.raises(ValueError, match=r"pipeline= names claims that are not compared: \['vesit.t.chain'\]"):
+        notes.verify({"vesit.t.match": 0.53}, pipeline={"vesit.t.chain": 0.6563})
+    with pytest.raises(ValueError, match="at least one claim"):
+        notes.verify({})
+    assert capsys.readouterr().out == ""
+
+
+def test_math_in_a_quantity_is_typeset_by_the_page(registry_dir):
+    write(registry_dir, "unit01/vesit.yaml", GOOD.replace(
+        "quantity: q", "quantity: whether $\\gamma_s \\le 0$ for `s` < 3"))
+    page = notes.Checks((notes.evaluate("vesit.a.one", 1.0),))._repr_html_()
+    assert ('<span class="math notranslate nohighlight">\\(\\gamma_s \\le 0\\)</span> '
+            "for <code>s</code> &lt; 3") in page
+
+
 # ---- compare: sequences and shapes --------------------------------------------------
 
 def test_shapes_compare_element_by_element(toy, capsys):
@@ -538,7 +620,7 @@ def literal_comparisons(code: str) -> list[str]:
         if name in ("compare", "evaluate") and len(node.args) >= 2:
             if _is_literal(node.args[1]):
                 bad.append(ast.unparse(node.args[0]))
-        elif name == "compare_all" and node.args and isinstance(node.args[0], ast.Dict):
+        elif name in ("compare_all", "verify") and node.args and isinstance(node.args[0], ast.Dict):
             for key, value in zip(node.args[0].keys, node.args[0].values):
                 if _is_literal(value):
                     bad.append(ast.unparse(key) if key is not None else f"line {node.lineno}")
@@ -552,12 +634,13 @@ def test_the_literal_detector():
         'notes.compare("c", [2, 3])\n'
         'notes.compare("d", len([1, 2, 3, 4, 5]))\n'
         'notes.compare_all({"e": (1, 2), "f": y})\n'
+        'notes.verify({"j": 0.5, "k": y})\n'
         'notes.compare("g", y_in)\n'
         'notes.compare("h", len(layers))\n'
         'notes.compare("i", (side, side))\n'
         '%pip install x\n'
     )
-    assert flagged == ["'a'", "'b'", "'c'", "'d'", "'e'"]
+    assert flagged == ["'a'", "'b'", "'c'", "'d'", "'e'", "'j'"]
 
 
 @pytest.mark.parametrize("path", scan.notebooks("chapters", "solutions", "labs"),

@@ -17,6 +17,9 @@ Cell tags:
 * :data:`NOT_GRADED`: a ``qN.check(...)`` that demonstrates, not grades;
 * :data:`HIDE_INPUT`: the web book hides the code and shows the output
   (verification cells: registry comparisons and erratum boxes);
+* :data:`REMOVE_INPUT`: the web book leaves the code out and shows the output,
+  with no "Show code" bar (a cell that only shows a box, a quiz or a demo
+  whose drawing code the static figure above it already shows);
 * :data:`NBVAL_IGNORE_OUTPUT`: nbval runs the cell but does not compare it
   (widgets, shown with ``dlbook.widgets.demo``).
 """
@@ -40,6 +43,7 @@ KEEP_OUTPUT = "keep-output"
 SOLUTION_ONLY = "solution-only"
 NOT_GRADED = "not-graded"
 HIDE_INPUT = "hide-input"
+REMOVE_INPUT = "remove-input"
 NBVAL_IGNORE_OUTPUT = "nbval-ignore-output"
 
 # ---- MIME types -------------------------------------------------------------
