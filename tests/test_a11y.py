@@ -83,13 +83,6 @@ class Allowed:
 #: Serious or critical violations that are not ours to fix, each with its reason.
 ALLOWED: tuple[Allowed, ...] = ()
 
-#: Script errors of the theme itself (as in tests/test_browser.py).
-KNOWN_SCRIPT_ERRORS = {
-    "Identifier 'THEBE_JS_URL' has already been declared":
-        "sphinx-thebe 0.3.1 writes its config script twice on every page; the book "
-        "does not use Thebe, so nothing reads it",
-}
-
 
 def pages() -> list[str]:
     """Every page of the built site, relative to its root (index.html only
@@ -277,8 +270,7 @@ class Tab:
         self.page.on("requestfailed", lambda r: self.problems.append(f"failed to load {r.url}"))
         self.page.on("response", lambda r: r.status >= 400
                      and self.problems.append(f"{r.status} {r.url}"))
-        self.page.on("pageerror", lambda e: str(e) in KNOWN_SCRIPT_ERRORS
-                     or self.problems.append(f"script error: {e}"))
+        self.page.on("pageerror", lambda e: self.problems.append(f"script error: {e}"))
         self.name: str | None = None
 
 

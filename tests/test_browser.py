@@ -111,21 +111,13 @@ def browser(built):
         instance.close()
 
 
-#: Script errors of the theme itself, each with the reason it is harmless.
-KNOWN_SCRIPT_ERRORS = {
-    "Identifier 'THEBE_JS_URL' has already been declared":
-        "sphinx-thebe 0.3.1 writes its config script twice on every page; the book "
-        "does not use Thebe (live code on a remote kernel), so nothing reads it",
-}
-
 
 def open_page(browser, path: Path):
     """The page, loaded, and the list its problems are written to."""
     page = browser.new_page(viewport={"width": 1280, "height": 1600})
     problems: list[str] = []
     page.on("requestfailed", lambda r: problems.append(f"failed to load {r.url}"))
-    page.on("pageerror", lambda e: str(e) in KNOWN_SCRIPT_ERRORS
-            or problems.append(f"script error: {e}"))
+    page.on("pageerror", lambda e: problems.append(f"script error: {e}"))
     page.on("response", lambda r: r.status >= 400 and problems.append(f"{r.status} {r.url}"))
     page.goto(path.as_uri(), wait_until="load")
     # MathJax typesets after the load event: wait for its first pass, and fonts.

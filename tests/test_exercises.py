@@ -106,6 +106,75 @@ def test_check_shows_one_line_and_assert_check_agrees(item, capsys):
         q.assert_check(q.blank)
 
 
+HIDDEN = [item for item in GRADED if type(item[1]).hidden_variant
+          is not ex.Exercise.hidden_variant]
+
+
+def test_points_weigh_the_exercises():
+    """Every exercise has whole points, 1 to 4, and no lab gives them all the same."""
+    for module in MODULES:
+        points = [q.points for q in module.EXERCISES]
+        assert all(p in (1, 2, 3, 4) for p in points), (module.__name__, points)
+        assert len(set(points)) > 1, f"{module.__name__}: every exercise weighs the same"
+
+
+def test_every_function_exercise_has_hidden_cases():
+    functions = [item for item in ALL
+                 if isinstance(item[1], (FunctionExercise, ex.ProcedureExercise))]
+    assert functions and all(item in HIDDEN for item in functions)
+
+
+@pytest.mark.parametrize("item", by_exercise(HIDDEN))
+def test_hidden_cases(item):
+    """The graded copies' hidden cases: other inputs than the public ones, as many, drawn
+    the same from the same seed; the reference and every recorded correct alternative pass
+    them, the blank is blank, and a recorded slip still fails."""
+    _, q = item
+    for seed in (1, 2):
+        variant = q.hidden_variant(seed)
+        assert len(variant.cases) == len(q.cases)
+        public = [repr(c) for c in q.cases]
+        assert any(repr(c) not in public for c in variant.cases), "no case was redrawn"
+        assert [repr(c) for c in q.hidden_variant(seed).cases] == [
+            repr(c) for c in variant.cases]
+        assert variant.evaluate(variant.recorded(variant.reference_answer())).correct
+        for right in q.right_answers:
+            result = variant.evaluate(variant.recorded(right.answer))
+            assert result.correct, f"{right.why}: {result.text}"
+        assert variant.evaluate(variant.blank).status == ex.BLANK
+        wrong = variant.evaluate(variant.recorded(q.wrong_answers[0].answer))
+        assert wrong.status == ex.INCORRECT, wrong.text
+    assert q.evaluate(q.recorded(q.reference_answer())).correct  # the public cases are kept
+
+
+def test_a_graded_copy_gives_no_solution_and_one_hint(monkeypatch, capsys):
+    q = ValueExercise("q1", "t", 1.0, hints=["Think.", "It is 1.0."], solution="x = 1.0")
+    monkeypatch.setenv(ex.core.GRADED_VARIABLE, "1")
+    q.solution()
+    assert "switched off" in capsys.readouterr().out
+    q.hint(2)
+    out = capsys.readouterr().out
+    assert "first hint only" in out and "1.0" not in out
+    q.hint()
+    assert "Think." in capsys.readouterr().out
+    w = WrittenExercise("q2", "why", model_answer="Because.")
+    w.solution()
+    assert "Because." not in capsys.readouterr().out
+    monkeypatch.delenv(ex.core.GRADED_VARIABLE)
+    q.solution()
+    assert "x = 1.0" in capsys.readouterr().out
+
+
+def test_a_failed_assert_check_shows_one_wrapped_line():
+    q = ValueExercise("q1", "t", 1.0, prompt="Give a number " + "very " * 30 + "carefully.")
+    with pytest.raises(AssertionError) as failed:
+        q.assert_check(...)
+    lines = failed.value._render_traceback_()  # what Jupyter shows instead of a traceback
+    assert lines[0].startswith("\x1b[1;31mNot attempted:\x1b[0m ")
+    assert len(lines) > 1 and all(len(line) <= 90 for line in lines)
+    assert "Traceback" not in "".join(lines)
+
+
 @pytest.mark.parametrize("item", by_exercise(ALL))
 def test_blank_falls_back_to_the_reference(item, capsys):
     _, q = item

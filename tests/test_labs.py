@@ -3,12 +3,16 @@
 - labs/ is not stale (``tools/make_labs.py --check``);
 - every line of a lab's stub cell, apart from the generated stub lines,
   appears in its solution cell; no solution code or marker is left;
-- outputs are cleared except in cells tagged keep-output; labels are unique;
+- a lab keeps the outputs of the cells that read no answer (the solution's,
+  of the same code, with nothing an answered check, a hint or a solution
+  prints; ``make_labs.kept_outputs`` on small cases) and clears the others,
+  except in cells tagged keep-output; labels are unique;
 - every exercise of a lab module is checked (and so graded) in its solution;
 - the generator's stubs, on small cases, and its errors.
 
 The nbgrader export is tested with nbgrader itself in test_nbgrader.py.
-CI runs the labs themselves under ``pytest --nbval-lax labs``.
+CI runs the labs themselves under ``pytest --nbval-lax labs``, which compares
+the kept outputs tagged ``nbval-check-output`` with the blank lab's own run.
 """
 
 from __future__ import annotations
@@ -75,10 +79,21 @@ def test_lab_stub_lines_come_from_the_solution(solution, lab):
             )
 
 
+#: Words that only an answered check, a hint or a solution prints.
+REVEALING = re.compile(r"^(Correct|Hint|Solution|Model answer):|Note: q\d+ is not (answered|correct)",
+                       re.MULTILINE)
+
+
+def _text(out) -> str:
+    return str(out.get("text", "")) + str(out.get("data", {}).get("text/plain", ""))
+
+
 @pytest.mark.parametrize("solution, lab", pairs(), ids=lambda p: p.name)
-def test_lab_hides_solutions_and_outputs(solution, lab):
+def test_lab_hides_solutions_and_answer_outputs(solution, lab):
     nb = load_lab(lab)
-    sol_text = "\n".join(c.source for c in load(solution).cells if c.cell_type == "code")
+    sol = load(solution)
+    sol_cells = {c.id: c for c in sol.cells}
+    sol_text = "\n".join(c.source for c in sol.cells if c.cell_type == "code")
     solution_lines = [
         line.strip() for line in sol_text.split("\n")
         if conventions.LINE_MARK.match(line) and line.strip() != "# SOLUTION"
@@ -86,14 +101,82 @@ def test_lab_hides_solutions_and_outputs(solution, lab):
     lab_text = "\n".join(c.source for c in nb.cells)
     for line in solution_lines:
         assert conventions.LINE_MARK.match(line).group("code").strip() not in lab_text
+    code = [c for c in sol.cells if c.cell_type == "code"]
+    verdict = {c.id: v for c, v in zip(code, make_labs.kept_outputs(code))}
+    shown = 0
     for cell in nb.cells:
         if cell.cell_type != "code":
             continue
-        if conventions.KEEP_OUTPUT not in cell.metadata.get("tags", []):
+        tags = cell.metadata.get("tags", [])
+        if cell.outputs:
+            assert cell.execution_count is not None  # nbval: no outputs without a count
+        if conventions.KEEP_OUTPUT in tags:
+            continue
+        if verdict[cell.id] == make_labs.CLEAR:
             assert cell.outputs == [], f"{rel(lab)} cell {cell.id}: outputs not cleared"
             assert cell.execution_count is None
-        elif cell.outputs:
-            assert cell.execution_count is not None  # nbval: no outputs without a count
+            continue
+        # a kept output is the solution's, of the same code, and reveals nothing
+        assert cell.source == sol_cells[cell.id].source
+        assert cell.outputs == sol_cells[cell.id].outputs
+        for out in cell.outputs:
+            assert not REVEALING.search(_text(out)), f"{rel(lab)} cell {cell.id}: {_text(out)[:200]}"
+        checked = make_labs.NBVAL_CHECK_OUTPUT in tags
+        assert checked == (verdict[cell.id] == make_labs.CHECK and bool(cell.outputs)), cell.id
+        shown += bool(cell.outputs)
+    assert shown >= 3, f"{rel(lab)}: only {shown} cells show their outputs"
+
+
+def test_the_student_note_links_the_solved_notebook_in_the_book():
+    note = make_labs.student_note("labs/02_x.ipynb", "solutions/02_x.ipynb")
+    assert "](../solutions/02_x.ipynb)" in note and "github.com" not in note
+    assert "Colab" in note
+
+
+def _code(*sources, outputs=None):
+    from nbformat.v4 import new_code_cell
+
+    cells = [new_code_cell(src) for src in sources]
+    for cell, out in zip(cells, outputs or []):
+        if out:
+            cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=out)]
+    return cells
+
+
+def test_kept_outputs_follow_answers_from_cell_to_cell():
+    C, S, K = make_labs.CLEAR, make_labs.SHOW, make_labs.CHECK
+    cells = _code(
+        "import numpy as np\nx = np.arange(3)\nprint(x.shape)",         # data: checked
+        "def f(v):\n    ### BEGIN SOLUTION\n    return v + 1\n    ### END SOLUTION",
+        "q1.check(f)",                                                    # reads the answer
+        "q1.check(...)",                                                  # the blank check
+        "y = f(x)\nprint(y)",                                             # computed from it
+        "z = y * 2",                                                      # and from that
+        "print(x.sum())",                                                 # x is still clean
+        "f = q1.answer_or_reference(f)",                                  # the reference
+        "q1.hint()",                                                      # reveals
+        "y = np.ones(2)\nprint(y)",                                       # y is clean again
+        "w = 3  # SOLUTION",
+        "print([w for _ in range(2)])",                                   # read in a comprehension
+        "g = lambda: w\nh = 1",                                           # read in a lambda
+        "print(h)",
+        "model = fit(x)\nprint('loss')",                                  # trained (measured)
+        "print(model.predict(x))",                                        # from the trained model
+        outputs=[None] * 14 + ["loss \u22480.1 (the book's runs: 0.1 ± 0.1)\n"],
+    )
+    assert make_labs.kept_outputs(cells) == [K, C, C, K, C, C, K, C, C, K, C, C, C, C, S, S]
+
+
+def test_kept_outputs_of_a_def_and_a_rebinding_cell():
+    C, K = make_labs.CLEAR, make_labs.CHECK
+    cells = _code(
+        "def helper(a):\n    b = a + 1  # a local, not an answer\n    return b",
+        "answer = 2  # SOLUTION",
+        "b = 5\nprint(helper(b))",                         # 'b' was only helper's local
+        "answer = answer + 1",                             # reads the answer first
+        "data = load()\ndata = data[:5]\nprint(data)",     # binds before it reads
+    )
+    assert make_labs.kept_outputs(cells) == [K, C, K, C, K]
 
 
 @pytest.mark.parametrize("solution, lab", pairs(), ids=lambda p: p.name)

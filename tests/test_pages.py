@@ -40,6 +40,8 @@ def test_check_mode_exits_non_zero_on_a_stale_page(tmp_path, monkeypatch, capsys
     monkeypatch.setattr(make_pages, "ERRATA_PAGE", tmp_path / "errata.md")
     monkeypatch.setattr(make_pages, "CROSSWALK_PAGE", tmp_path / "crosswalk.md")
     monkeypatch.setattr(question_page, "PAGE", tmp_path / "questions.md")
+    monkeypatch.setattr(make_pages, "QUIZ_PAGE", tmp_path / "quiz-answers.md")
+    monkeypatch.setattr(make_pages, "GLANCE_PAGE", tmp_path / "intro-glance.md")
     monkeypatch.setattr(generated, "ROOT", tmp_path)
     assert make_pages.main(["--check"]) == 1  # the pages do not exist yet
     assert make_pages.main([]) == 0
@@ -207,6 +209,66 @@ def test_coverage_numbers_are_consistent(cw):
     assert f"**Overall.** Covered {overall_covered} of {overall_total} topics." in page
     planned = sum(int(x) for x in re.findall(r"^\| Unit \d+: .* \| (\d+) \|$", page, re.MULTILINE))
     assert planned == overall_total - overall_covered
+
+
+# ---- the landing page's box (intro.md and the generated intro-glance.md) -------------
+
+def test_the_landing_page_box_states_the_crosswalk_and_the_book(cw):
+    import nbformat
+
+    from tools import export_nbgrader
+
+    g = make_pages.glance(cw)
+    text = make_pages.render_glance(g)
+    covered, total = make_pages.coverage(cw.topics)
+    assert (g.covered, g.topics) == (covered, total)
+    assert f"{covered} of the {total} syllabus topics are covered" in text
+    for s in cw.syllabi:
+        n, m = make_pages.coverage(s.topics)
+        assert f"{s.title}: {n} of {m}" in text
+        assert f"{s.title} ({len(s.units)} {s.unit_name.lower()}" in text
+    # the units written are the chapters the crosswalk links (and that exist,
+    # each with its lab); the planned ones, its planned chapters
+    chapters = sorted(int(p.name[:2]) for p in (ROOT / "chapters").glob("[0-9][0-9]_*.ipynb"))
+    assert list(g.written) == [u for u in chapters if u > 0]
+    assert len(g.planned) == len(cw.planned_chapters)
+    assert f"Units {g.written[0]}–{g.written[-1]} of {len(g.written) + len(g.planned)}" in text
+    toc = (ROOT / "_toc.yml").read_text(encoding="utf-8")
+    for u in g.written:
+        assert re.search(rf"file: chapters/{u:02d}_", toc) and re.search(rf"file: labs/{u:02d}_", toc)
+    graded = [len({c[0] for c in map(export_nbgrader.graded_check, nbformat.read(p, 4).cells) if c})
+              for u in g.written for p in (ROOT / "solutions").glob(f"{u:02d}_*.ipynb")]
+    assert g.exercises == (min(graded), max(graded))
+    lo, hi = g.minutes
+    assert 5 <= lo <= hi and lo % 5 == hi % 5 == 0
+
+
+def test_the_intro_includes_the_box_and_states_who_the_book_is_for():
+    intro = (ROOT / "intro.md").read_text(encoding="utf-8")
+    box = re.search(r"^::::\{admonition\}.*?^::::$", intro, re.S | re.M)
+    assert box and ":class: dlbook-glance" in box.group(0)
+    assert "```{include} intro-glance.md" in box.group(0)
+    for lead in ("**Who it is for.**", "**You need.**"):
+        assert lead in box.group(0)
+    for lead in ("**Time.**", "**The syllabus codes.**", "**Written so far.**"):
+        assert lead in make_pages.render_glance()
+
+
+def test_reading_time_leaves_out_code_and_math(tmp_path):
+    nb = {"cells": [{"cell_type": "markdown", "metadata": {},
+                     "source": "word " * 400 + "$x + y$ $$a b c$$\n```python\n" + "code " * 500 + "\n```"},
+                    {"cell_type": "code", "metadata": {}, "source": "word " * 1000}]}
+    path = tmp_path / "nb.ipynb"
+    path.write_text(json.dumps(nb))
+    assert make_pages.reading_minutes(path) == 2  # 400 words and one formula, at 200 a minute
+
+
+def test_the_clone_command_names_the_repository():
+    from tools import book
+
+    how = (ROOT / "how-to-use.md").read_text(encoding="utf-8")
+    clones = re.findall(r"git clone (\S+)", how)
+    assert clones == [f"{book.repo_url()}.git"], clones
 
 
 def _label_heading(path: Path, label: str) -> bool | None:

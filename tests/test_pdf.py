@@ -83,7 +83,7 @@ def words(text: str) -> str:
 def starts(pages) -> dict[str, int]:
     """document -> index of its first page: the first page after the previous
     document's that begins with its title (its first 25 characters: a long
-    title wraps; a lab and its solution share a title)."""
+    title wraps)."""
     found, previous = {}, 0
     for doc in toc_files()[1:]:
         title = document_titles()[doc]

@@ -21,7 +21,9 @@ Cell tags:
   with no "Show code" bar (a cell that only shows a box, a quiz or a demo
   whose drawing code the static figure above it already shows);
 * :data:`NBVAL_IGNORE_OUTPUT`: nbval runs the cell but does not compare it
-  (widgets, shown with ``dlbook.widgets.demo``).
+  (widgets, shown with ``dlbook.widgets.demo``);
+* :data:`NBVAL_CHECK_OUTPUT`: ``--nbval-lax`` compares this cell's outputs (a
+  student lab's kept outputs that read no answer: tools/make_labs.py).
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ NOT_GRADED = "not-graded"
 HIDE_INPUT = "hide-input"
 REMOVE_INPUT = "remove-input"
 NBVAL_IGNORE_OUTPUT = "nbval-ignore-output"
+NBVAL_CHECK_OUTPUT = "nbval-check-output"
 
 # ---- MIME types -------------------------------------------------------------
 GLUE_MIME = GLUE_PREFIX  # dlbook.glue's records, read by myst-nb's {glue:}

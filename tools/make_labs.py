@@ -17,24 +17,41 @@ Authors write only ``solutions/NN_name.ipynb``. This script writes
   statement -> ``...  # YOUR CODE HERE``.
   Markdown cells may hold a written answer between the same markers; it
   becomes ``YOUR ANSWER HERE``.
-* **Outputs are cleared**, except in code cells tagged ``keep-output`` (data or
-  figures the student needs to see before answering; also any cell whose
-  ``dlbook.glue`` values the lab's prose shows), which also keep their
-  execution count (nbval rejects stored outputs without one). End such a
-  cell with a statement, not a bare expression: a trailing ``;`` does not
-  silence the value under nbval, whose kernel does not store history.
+* **Outputs: the lab keeps those that do not depend on an answer**, so that
+  its page in the web book shows the data, the shapes, the targets and the
+  figures a student works from (:func:`kept_outputs`). A cell keeps its
+  solution's outputs (and execution count: nbval rejects stored outputs
+  without one) when the lab has the same source and nothing it reads comes
+  from an answer: not a name that solution code assigns, nor one computed
+  from such a name in an earlier cell, nor ``qN.answer_or_reference(...)``;
+  and it shows no hint or solution (``qN.hint()``, ``qN.solution()``). Its
+  text is what the blank lab prints too: such a cell is tagged
+  ``nbval-check-output``, and ``make test`` runs the labs under
+  ``--nbval-lax``, which compares exactly the tagged cells (a line measured
+  from training, with ``≈``, and what a trained model prints are left
+  untagged: the labs run on JAX too, whose random streams are not
+  TensorFlow's). Every other cell's outputs
+  are cleared: the blank lab's checks would say "Not attempted" there, and
+  its answer-dependent cells would print the reference answer's results.
+  A code cell tagged ``keep-output`` keeps its outputs whatever it reads
+  (figures or values the student needs; also any cell whose ``dlbook.glue``
+  values the lab's prose shows). End a kept cell with a statement, not a
+  bare expression: a trailing ``;`` does not silence the value under nbval,
+  whose kernel does not store history.
   A lab markdown cell that shows a glued value (``{glue:}`name```) whose cell
   is not kept is an error.
 * Cells tagged ``solution-only`` are left out of the lab.
 * **The first markdown cell** gets the lab's Colab badge instead of the
-  solution's (``tools.book.colab_badge``) and a note that the solved version
-  is under ``solutions/``.
+  solution's (``tools.book.colab_badge``) and, under it, a note that this is
+  the student copy, with a relative link to the solved notebook (the web
+  book makes it a link to the solved page; Jupyter and Colab open the
+  notebook).
 * **Labels**: a MyST target or reference ending in ``-solution`` (write
   ``(lab0-start-solution)=`` in the solution notebook) loses that suffix in the
   lab, which so owns the plain label (``lab0-start``): one label, one page.
 
 Hints are not revealed: they are only shown when a student runs ``qN.hint()``
-(the stored outputs are cleared).
+(the outputs of a cell that asks for a hint or a solution are cleared).
 
 Usage:
     python -m tools.make_labs            # write every lab
@@ -48,6 +65,7 @@ import argparse
 import ast
 import copy
 import io
+import os
 import re
 import tokenize
 import sys
@@ -56,10 +74,9 @@ from pathlib import Path
 import nbformat
 
 from tools import book, nbclean
-
 from tools.conventions import (
-    BEGIN, END, GLUE_MIME, GLUE_ROLE, KEEP_OUTPUT, LABEL_SUFFIX, LINE_MARK, RAISE, SOLUTION_ONLY,
-    YOUR_ANSWER, YOUR_CODE,
+    BEGIN, END, GLUE_MIME, GLUE_ROLE, KEEP_OUTPUT, LABEL_SUFFIX, LINE_MARK, NBVAL_CHECK_OUTPUT, RAISE,
+    SOLUTION_ONLY, YOUR_ANSWER, YOUR_CODE,
 )
 
 
@@ -249,21 +266,276 @@ def stub_markdown(source: str) -> str:
 
 
 def student_note(lab_path: str, solution_path: str) -> str:
-    github = f"{book.repo_url()}/blob/{book.branch()}/{solution_path}"
+    """The student copy's note: what to do, and where the solved copy is.
+
+    The link is relative (``../solutions/NN_name.ipynb``): Jupyter and Colab
+    open the solved notebook, and the web book links the solved page.
+    """
+    target = Path(os.path.relpath(book.ROOT / solution_path, (book.ROOT / lab_path).parent))
     return (
-        "> **This is the student copy.** Fill in each cell marked `# YOUR CODE HERE`, "
-        "run it, then run the check under it. The solved version, with every output, "
-        f"is [`{solution_path}`]({github})."
+        "> **This is the student copy.** Open it in Colab (the badge above) or Jupyter, "
+        "fill in each cell marked `# YOUR CODE HERE`, run it, then run the check under "
+        "it. Until you run them, the cells whose output depends on your answers show "
+        f"none. The [solved copy]({target.as_posix()}) has every output."
     )
 
 
 def _first_markdown(nb, lab_rel: str, sol_rel: str) -> None:
+    """The lab's Colab badge instead of the solution's, and the note under it."""
     cell = next((c for c in nb.cells if c.cell_type == "markdown"), None)
     old = book.colab_badge(sol_rel)
     if cell is None or old not in cell.source:
         raise LabError(f"the first markdown cell of {sol_rel} must hold its Colab badge {old}")
-    cell.source = cell.source.replace(old, book.colab_badge(lab_rel)).rstrip()
-    cell.source += "\n\n" + student_note(lab_rel, sol_rel)
+    note = student_note(lab_rel, sol_rel)
+    cell.source = cell.source.replace(old, f"{book.colab_badge(lab_rel)}\n\n{note}").rstrip()
+
+
+# ---- which outputs a lab keeps -------------------------------------------------------
+
+#: Calls whose output reveals an answer whatever their arguments.
+REVEALS = re.compile(r"\.\s*(?:hint|solution)\s*\(")
+#: A call that swaps in the reference answer: what follows it is an answer.
+REFERENCE = re.compile(r"\.\s*answer_or_reference\s*\(")
+#: What dlbook.measure writes before a trained model's value: such a line is
+#: compared as a range, and the range is the TensorFlow runs'.
+MEASURED = "\u2248"
+
+
+def _python(source: str) -> ast.Module:
+    """The cell's code as a tree; IPython's %magics and !commands become ``pass``."""
+    lines = [(line[: len(line) - len(line.lstrip())] + "pass"
+              if line.lstrip().startswith(("%", "!")) else line)
+             for line in source.split("\n")]
+    return ast.parse("\n".join(lines))
+
+
+class _Names(ast.NodeVisitor):
+    """The names a piece of top-level code binds, and those it reads before
+    binding them (its inputs), visited in the order Python evaluates them
+    (an assignment's value before its targets). A nested function, lambda or
+    comprehension binds only its own name: what it reads that is not its own
+    (a parameter or a local) is an input."""
+
+    def __init__(self):
+        self.bound: set[str] = set()
+        self.inputs: set[str] = set()
+
+    def _store(self, name: str) -> None:
+        self.bound.add(name)
+
+    def visit_Name(self, node):
+        if isinstance(node.ctx, ast.Load):
+            if node.id not in self.bound:
+                self.inputs.add(node.id)
+        else:
+            self._store(node.id)
+
+    def _target(self, node) -> None:
+        """``obj.attr = ...`` and ``a[i] = ...`` change obj and a in place."""
+        if isinstance(node, (ast.Attribute, ast.Subscript)):
+            self.generic_visit(node)  # obj and the index are read
+            base = node
+            while isinstance(base, (ast.Attribute, ast.Subscript)):
+                base = base.value
+            if isinstance(base, ast.Name):
+                self._store(base.id)
+        elif isinstance(node, (ast.Tuple, ast.List)):
+            for elt in node.elts:
+                self._target(elt)
+        elif isinstance(node, ast.Starred):
+            self._target(node.value)
+        else:
+            self.visit(node)
+
+    def visit_Assign(self, node):
+        self.visit(node.value)
+        for target in node.targets:
+            self._target(target)
+
+    def visit_AnnAssign(self, node):
+        if node.value is not None:
+            self.visit(node.value)
+        self._target(node.target)
+
+    def visit_AugAssign(self, node):
+        self.visit(node.value)
+        if isinstance(node.target, ast.Name):
+            if node.target.id not in self.bound:
+                self.inputs.add(node.target.id)
+            self._store(node.target.id)
+        else:
+            self._target(node.target)
+
+    def visit_For(self, node):
+        self.visit(node.iter)
+        self._target(node.target)
+        for stmt in node.body + node.orelse:
+            self.visit(stmt)
+
+    def visit_Import(self, node):  # modules stay modules: never an answer
+        pass
+
+    visit_ImportFrom = visit_Import
+
+    def _scope(self, args, body) -> None:
+        inner = _Names()
+        for a in args:
+            inner._store(a)
+        for part in body:
+            inner.visit(part)
+        self.inputs |= {n for n in inner.inputs if n not in self.bound}
+
+    def _defaults(self, node) -> None:
+        for d in node.args.defaults + [d for d in node.args.kw_defaults if d is not None]:
+            self.visit(d)
+        for d in node.decorator_list if hasattr(node, "decorator_list") else []:
+            self.visit(d)
+
+    def visit_FunctionDef(self, node):
+        self._defaults(node)
+        a = node.args
+        params = [x.arg for x in a.posonlyargs + a.args + a.kwonlyargs]
+        params += [x.arg for x in (a.vararg, a.kwarg) if x is not None]
+        self._store(node.name)
+        self._scope(params, node.body)
+
+    visit_AsyncFunctionDef = visit_FunctionDef
+
+    def visit_Lambda(self, node):
+        self._defaults(node)
+        a = node.args
+        params = [x.arg for x in a.posonlyargs + a.args + a.kwonlyargs]
+        params += [x.arg for x in (a.vararg, a.kwarg) if x is not None]
+        self._scope(params, [node.body])
+
+    def visit_ClassDef(self, node):
+        for part in node.bases + node.keywords + node.decorator_list:
+            self.visit(part)
+        self._store(node.name)
+        self._scope([], node.body)
+
+    def _comprehension(self, node, parts):
+        inner = _Names()
+        self.visit(node.generators[0].iter)  # evaluated in the enclosing scope
+        for k, gen in enumerate(node.generators):
+            if k:
+                inner.visit(gen.iter)
+            inner._target(gen.target)
+            for cond in gen.ifs:
+                inner.visit(cond)
+        for part in parts:
+            inner.visit(part)
+        self.inputs |= {n for n in inner.inputs if n not in self.bound}
+
+    def visit_ListComp(self, node):
+        self._comprehension(node, [node.elt])
+
+    visit_SetComp = visit_GeneratorExp = visit_ListComp
+
+    def visit_DictComp(self, node):
+        self._comprehension(node, [node.key, node.value])
+
+
+def _names(tree: ast.AST) -> _Names:
+    names = _Names()
+    names.visit(tree)
+    return names
+
+
+def _bound(node: ast.AST) -> set[str]:
+    """Names a statement binds or changes in place (imports left out)."""
+    return _names(node).bound
+
+
+def _read(tree: ast.AST) -> set[str]:
+    """Names a cell reads before it binds them: what it takes from earlier cells."""
+    return _names(tree).inputs
+
+
+def _solution_lines(source: str) -> set[int]:
+    """0-based lines of solution code: BEGIN ... END blocks and ``# SOLUTION`` lines."""
+    marked, inside = set(), False
+    for i, line in enumerate(source.split("\n")):
+        if line.strip() == BEGIN:
+            inside = True
+        if inside or (LINE_MARK.match(line) and line.strip() != "# SOLUTION"):
+            marked.add(i)
+        if line.strip() == END:
+            inside = False
+    return marked
+
+
+def answer_names(source: str) -> set[str]:
+    """Names a solution cell gives an answer to: those bound by any top-level
+    statement that holds solution code (a ``def`` whose body is the answer, the
+    assignments of a BEGIN ... END block, a ``# SOLUTION`` line)."""
+    marked = _solution_lines(source)
+    if not marked:
+        return set()
+    names = set()
+    for stmt in _python(source).body:
+        if set(range(stmt.lineno - 1, stmt.end_lineno)) & marked:
+            names |= _bound(stmt)
+    return names
+
+
+#: What :func:`kept_outputs` says of a cell: the lab clears its outputs, shows
+#: them, or shows them and has nbval compare them with the blank lab's run.
+CLEAR, SHOW, CHECK = "clear", "show", "check"
+
+
+def kept_outputs(cells: list) -> list[str]:
+    """For each code cell of a solution (in order): :data:`CLEAR` if its outputs
+    may hold an answer, else :data:`CHECK` or :data:`SHOW` (the lab, whose cell
+    is the same, keeps them).
+
+    An *answer* is what solution code assigns, anything computed from it in a
+    later cell, and the reference answer (``answer_or_reference``). A cell
+    that reads an answer passes the taint on to every name it binds; a cell
+    that reads none makes the names it binds clean again. The analysis is by
+    name, as a reader follows the notebook: it does not track an object
+    changed through a method call (``history.append(answer)``); the nbval
+    comparison of the lab's run catches any text that the blank lab would
+    print differently.
+
+    A kept cell is :data:`CHECK`ed unless what it prints comes from training:
+    a line measured with ``≈`` (:data:`MEASURED`), or anything read from a
+    name that such a cell bound (the trained model). The labs run on JAX too
+    (``make test``, step 7), whose random streams are not TensorFlow's: those
+    lines are shown as the solution's checked run printed them, and compared
+    there.
+    """
+    tainted: set[str] = set()
+    trained: set[str] = set()
+    verdicts = []
+    for cell in cells:
+        tags = cell.metadata.get("tags", [])
+        try:
+            tree = _python(cell.source)
+        except SyntaxError:
+            verdicts.append(CLEAR)
+            continue
+        bound, read = _bound(tree), _read(tree)
+        measured = any(MEASURED in _text(out) for out in cell.get("outputs", []))
+        if measured or read & trained:
+            trained |= bound
+        else:
+            trained -= bound
+        answers = answer_names(cell.source)
+        if answers or SOLUTION_ONLY in tags:
+            tainted |= answers | bound
+            verdicts.append(CLEAR)
+            continue
+        depends = bool(read & tainted) or REFERENCE.search(cell.source) is not None
+        if depends:
+            tainted |= bound
+        else:  # computed afresh from no answer: clean again
+            tainted -= bound
+        if depends or REVEALS.search(cell.source):
+            verdicts.append(CLEAR)
+        else:
+            verdicts.append(SHOW if measured or read & trained else CHECK)
+    return verdicts
 
 
 # ---- the notebook ---------------------------------------------------------------------
@@ -280,6 +552,8 @@ def _glue_names(cell) -> set[str]:
 def make_lab(solution: nbformat.NotebookNode, sol_rel: str, lab_rel: str) -> nbformat.NotebookNode:
     """The student lab made from a solution notebook (which is not modified)."""
     nb = copy.deepcopy(solution)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    verdict = dict(zip((id(c) for c in code), kept_outputs(code)))
     cells = []
     glued: set[str] = set()
     for cell in nb.cells:
@@ -296,6 +570,9 @@ def make_lab(solution: nbformat.NotebookNode, sol_rel: str, lab_rel: str) -> nbf
                 # nbval refuses a cell with outputs and no execution count
                 # ("unrun reference cell has outputs"): kept cells keep theirs.
                 glued |= _glue_names(cell)
+            elif verdict[id(cell)] != CLEAR and cell.outputs:
+                if verdict[id(cell)] == CHECK:
+                    cell.metadata["tags"] = [*tags, NBVAL_CHECK_OUTPUT]
             else:
                 cell.outputs = []
                 cell.execution_count = None
@@ -313,6 +590,11 @@ def make_lab(solution: nbformat.NotebookNode, sol_rel: str, lab_rel: str) -> nbf
                     f"the cells that glue them are not tagged '{KEEP_OUTPUT}'"
                 )
     return nbclean.clean(nb)
+
+
+def _text(out) -> str:
+    """An output's text, as nbval compares it (stream text or text/plain)."""
+    return str(out.get("text", "")) + str(out.get("data", {}).get("text/plain", ""))
 
 
 def lab_path_for(solution: Path) -> Path:

@@ -23,7 +23,9 @@ The package
               kind, never from the words (``model.compare_models`` does the
               same for two models: "layer_count", "setting"...);
 ``value``, ``function``, ``procedure``, ``model``, ``design``, ``written``: one
-              module per kind.
+              module per kind;
+``grading``   how the graded (nbgrader) copies of the labs check: a fresh copy
+              of the checker, hidden cases, tampering flagged, one line.
 
 Kinds of exercise
 -----------------
@@ -84,7 +86,9 @@ Kinds of exercise
 Every exercise takes ``prompt="..."`` (what ``show()`` and the "Not
 attempted" feedback say the task is), ``hints=[...]`` (``hint(n)`` beyond
 the last one says so; a hint points the way, it does not repeat the
-solution), ``points=1`` (for the nbgrader export), and for the self-tests
+solution), ``points=1`` (its weight: 1 for a line, up to 4 for a model to design;
+the notebook's prompt shows it, "**Exercise 4 (2 points).**", and the nbgrader
+export grades with it), and for the self-tests
 ``wrong_answers=[Wrong(answer, "substring of its feedback")]`` (at least
 two; a value exercise adds its ``mistakes``), ``right_answers=[Right(answer,
 "why it is equivalent")]`` (correct alternatives, each must pass) and
@@ -101,8 +105,11 @@ displays an HTML version with a coloured label plus the same words in
 returns a :class:`Result` (``bool(result)`` is True only when correct;
 ``result.status`` and ``result.message`` hold the details). It never raises.
 
-Other methods: ``q.assert_check(answer)`` (for nbgrader test cells: raises
-``AssertionError`` unless correct), ``q.answer_or_reference(answer)`` (the
+Other methods: ``q.assert_check(answer)`` (raises :class:`~core.CheckFailed`, an
+``AssertionError`` that Jupyter shows as the one line of feedback, unless
+correct), ``q.hidden_variant(seed)`` (the exercise on cases drawn from ``seed``,
+which no notebook shows: a function exercise redraws the numbers of its cases, or
+uses its ``draw(rng)``; None for the other kinds), ``q.answer_or_reference(answer)`` (the
 answer when correct, otherwise the reference, with a note, so that later
 cells run), ``q.evaluate(answer)`` (the Result, shown nowhere) and
 ``q.self_test()`` (what is wrong with the exercise's own data).
@@ -130,8 +137,11 @@ whatever it raises is reported in one line. For example::
             return "all the items are there."
 
 Override ``is_blank``, ``blank_message``, ``recorded`` (how a recorded
-answer becomes what a student passes), ``solution_text`` or
-``solution_namespace`` only when the defaults do not fit.
+answer becomes what a student passes), ``solution_text``,
+``solution_namespace`` or ``hidden_variant`` only when the defaults do not fit.
+
+In a graded copy of a lab (``DLBOOK_GRADED=1``, which the nbgrader export's
+setup cell sets) ``solution()`` and every hint after the first are switched off.
 ``tests/test_exercises.py`` defines such a kind and self-tests it.
 
 Writing a lab (see ``dlbook/labs/lab00.py`` for a complete example)

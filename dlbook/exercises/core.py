@@ -57,6 +57,18 @@ _LIBRARY_DIRS = tuple(
 # also SystemExit (sys.exit()) and KeyboardInterrupt, which are not Exceptions.
 STUDENT_ERRORS = (Exception, SystemExit, KeyboardInterrupt)
 
+#: "1" in a graded copy of a lab: the nbgrader export's setup cell sets it, and then
+#: ``solution()`` and every hint after the first are switched off (they give the answer).
+GRADED_VARIABLE = "DLBOOK_GRADED"
+#: The width of the feedback lines that a failed check raises: ``nbgrader validate``
+#: cuts longer lines (at 90 characters, with its indent).
+FEEDBACK_WIDTH = 80
+
+
+def graded_copy() -> bool:
+    """Whether this kernel runs a graded copy of a lab (see :data:`GRADED_VARIABLE`)."""
+    return os.environ.get(GRADED_VARIABLE) == "1"
+
 
 # ---- display ---------------------------------------------------------------
 
@@ -145,6 +157,32 @@ class Right:
 
     answer: Any
     why: str
+
+
+class CheckFailed(AssertionError):
+    """A check that did not pass, raised for nbgrader (``assert_check`` and the graded
+    copies' test cells), which scores a cell that raises 0.
+
+    Jupyter shows what ``_render_traceback_`` returns in place of a traceback: the
+    feedback alone, its label in bold red, wrapped to :data:`FEEDBACK_WIDTH` characters,
+    so that nbgrader's feedback page and ``nbgrader validate`` show the reason once, whole,
+    and never the checker's own code.
+    """
+
+    def __init__(self, label: str, message: str):
+        super().__init__(f"{label}: {message}")
+        self.label, self.message = label, message
+
+    def lines(self) -> list[str]:
+        """The feedback, wrapped (plain text)."""
+        return textwrap.wrap(f"{self.label}: {self.message}", FEEDBACK_WIDTH,
+                             break_long_words=False, break_on_hyphens=False)
+
+    def _render_traceback_(self) -> list[str]:
+        lines = self.lines()
+        bold = len(self.label) + 1
+        lines[0] = f"\x1b[1;31m{lines[0][:bold]}\x1b[0m{lines[0][bold:]}"
+        return lines
 
 
 class Incorrect(Exception):
@@ -293,18 +331,25 @@ class Exercise:
         return result
 
     def assert_check(self, answer: Any) -> None:
-        """Like check(), but raise AssertionError unless the answer is correct."""
-        result = self.check(answer)
+        """Like check(), but raise :class:`CheckFailed` (an AssertionError) unless the
+        answer is correct: nbgrader then scores the cell 0. The feedback is shown once,
+        as the error, without a traceback."""
+        result = self.evaluate(answer)
         if not result.correct:
-            raise AssertionError(f"{self.name}: {result.text}")
+            raise CheckFailed(result.label, result.message)
+        show(result.status, result.message)
 
     def show(self) -> None:
         """Show the exercise: its title and what it asks."""
         show("exercise", f"{self.name}, {self.title}. {self.prompt}".rstrip())
 
     def hint(self, n: int = 1) -> None:
-        """Show hint ``n`` (1 is the gentlest)."""
+        """Show hint ``n`` (1 is the gentlest). A graded copy shows the first only."""
         total = len(self.hints)
+        if graded_copy() and n != 1 and total:
+            show("hint", f"this graded copy of the lab gives the first hint only: "
+                         f"{self.name}.hint(1).")
+            return
         if total == 0:
             show("hint", f"{self.name} has no hints. See {self.name}.solution() if you are stuck.")
         elif not isinstance(n, int) or n < 1:
@@ -318,8 +363,20 @@ class Exercise:
             show("hint", f"({n} of {total}) {self.hints[n - 1]}{more}")
 
     def solution(self) -> None:
-        """Show the reference answer."""
+        """Show the reference answer (not in a graded copy)."""
+        if graded_copy():
+            show("info", f"{self.name}.solution() is switched off in this graded copy of "
+                         f"the lab; {self.name}.hint(1) gives a hint.")
+            return
         show("solution", self.solution_text(), code=True)
+
+    # -- hidden cases, for the graded copies -----------------------------------------
+    def hidden_variant(self, seed: int) -> "Exercise | None":
+        """This exercise on inputs of the checker's own that no notebook shows, drawn
+        from ``seed`` (the nbgrader export keeps the seed in the instructors' copy
+        only), or None for a kind with nothing to draw (a value, a model, a design
+        graded on held-out data)."""
+        return None
 
     def answer_or_reference(self, answer: Any) -> Any:
         """The answer if it is correct; otherwise, with a printed note, the reference."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import inspect
 import re
@@ -14,7 +15,8 @@ from dlbook.exercises.compare import compare, fmt, matches, require_callable, se
 from dlbook.exercises.core import (
     INCORRECT, Exercise, Incorrect, NotAttempted, Wrong, call_student,
 )
-from dlbook.exercises.running import call_on_copies, changed_argument, copies, quiet
+from dlbook.exercises.running import all_finite, call_on_copies, changed_argument, copies, quiet
+from dlbook.exercises.running import draw_cases, redrawn
 from dlbook.exercises.running import slip_on_every_case
 
 
@@ -91,6 +93,10 @@ class FunctionExercise(FunctionAnswer):
     slip's message (which may use ``{got}``, ``{expected}`` and ``{call}`` of the
     first failing case). A ``Case``'s own ``mistakes`` are matched on that case
     alone.
+
+    ``draw(rng)`` gives the arguments of one hidden case (None: draw again) for the
+    graded copies (:meth:`hidden_variant`); without it the hidden cases are the
+    public ones with their numbers redrawn (:func:`~dlbook.exercises.running.redrawn`).
     """
 
     kind = "function"
@@ -98,7 +104,7 @@ class FunctionExercise(FunctionAnswer):
     def __init__(self, name: str, title: str, cases: Sequence[Case], *,
                  reference: Callable, func_name: str | None = None,
                  correct_message: str = "", slips: Sequence[tuple[Callable, str]] = (),
-                 **kwargs):
+                 draw: Callable | None = None, **kwargs):
         if "solution" in kwargs:
             raise TypeError(f"{name}: a function exercise's solution is its reference's "
                             "code; do not pass solution=")
@@ -110,6 +116,33 @@ class FunctionExercise(FunctionAnswer):
         self.func_name = func_name or reference.__name__
         self.correct_message = correct_message
         self._every_case_slips = list(slips)
+        self.draw = draw
+
+    def hidden_variant(self, seed: int) -> "FunctionExercise":
+        """This exercise on as many cases of the grader's own, drawn from ``seed``."""
+        rng = np.random.default_rng(seed)
+
+        def one(attempt: int) -> Case | None:
+            like = self.cases[attempt % len(self.cases)]
+            if self.draw is not None:
+                args, kwargs = self.draw(rng), {}
+                if args is None:
+                    return None
+            else:
+                args, kwargs = redrawn(like.args, rng), redrawn(like.kwargs, rng)
+            try:
+                expected = call_on_copies(self.reference, args, kwargs)
+            except Exception:  # noqa: BLE001 - the draw left the reference's domain
+                return None
+            return Case(tuple(args), expected, atol=like.atol, kwargs=kwargs) if all_finite(
+                expected) else None
+
+        cases = draw_cases(len(self.cases), one)
+        variant = copy.copy(self)
+        variant.cases = cases
+        variant.__dict__.pop("_answers", None)
+        variant.correct_message = f"{self.func_name} passes {len(cases)} hidden cases too."
+        return variant
 
     @property
     def answer_name(self) -> str:

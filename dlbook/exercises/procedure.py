@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any, Callable, Sequence
+
+import numpy as np
 
 from dlbook.exercises.compare import compare, fmt, require_callable, sentence, type_name
 from dlbook.exercises.core import Incorrect, NotAttempted, Wrong, call_student
 from dlbook.exercises.function import FunctionAnswer
-from dlbook.exercises.running import changed_argument, copies, slip_on_every_case
+from dlbook.exercises.running import all_finite, changed_argument, copies, draw_cases
+from dlbook.exercises.running import redrawn, slip_on_every_case
 
 
 class ProcedureExercise(FunctionAnswer):
@@ -63,6 +67,32 @@ class ProcedureExercise(FunctionAnswer):
                             f"{', '.join(self.outputs)}; on {call} it returned {fmt(got)} "
                             f"({type_name(got)}).")
         return tuple(got)
+
+    def _hidden_args(self, args: tuple, rng: np.random.Generator) -> tuple:
+        """The arguments of a hidden case like the public case ``args``: its numbers
+        redrawn. A kind whose cases hold no numbers to redraw (a seed, say) overrides it."""
+        return redrawn(args, rng)
+
+    def hidden_variant(self, seed: int) -> "ProcedureExercise":
+        """This exercise on hidden cases like its own, their numbers drawn from ``seed``."""
+        rng = np.random.default_rng(seed)
+
+        def one(attempt: int) -> tuple | None:
+            args, words = self.cases[attempt % len(self.cases)]
+            hidden = self._hidden_args(args, rng)
+            call = f"a hidden case ({words}, with other numbers)"
+            try:
+                finite = all_finite(self._results(self.reference, hidden, call))
+            except Exception:  # noqa: BLE001 - the draw left the reference's domain
+                return None
+            return (hidden, call) if finite else None
+
+        cases = draw_cases(len(self.cases), one)
+        variant = copy.copy(self)
+        variant.cases = cases
+        variant.__dict__.pop("_expected_results", None)  # CheckedProcedure's cache
+        variant.correct_message = f"{self.func_name} passes {len(cases)} hidden cases too."
+        return variant
 
     def _mismatch(self, got: tuple, want: tuple) -> str | None:
         for name, g, w in zip(self.outputs, got, want):

@@ -92,3 +92,62 @@ def slip_on_every_case(answer: Callable[[Any], Any], slip: Callable[[Any], Any],
         if not same(case, got, want):
             return False
     return True
+
+
+def redrawn(value: Any, rng: np.random.Generator) -> Any:
+    """``value`` with its numbers drawn anew, for a hidden case like a public one.
+
+    An array keeps its shape and dtype: one of whole numbers gets whole numbers from
+    its own range (0/1 labels stay 0/1; a constant one, such as a zero state, gets
+    -1, 0 or 1 around it), any other one numbers uniform in its range. A float is
+    scaled by 0.8 to 1.2 (0 becomes a number in [-1, 1]). Integers (sizes, counts,
+    steps), booleans, strings, functions and models are kept; tuples, lists and dicts
+    are redrawn item by item.
+    """
+    if isinstance(value, np.ndarray) and value.dtype.kind in "iuf" and value.size:
+        lo, hi = float(np.min(value)), float(np.max(value))
+        if not (np.isfinite(lo) and np.isfinite(hi)):
+            return value.copy()
+        if value.dtype.kind in "iu" or np.all(value == np.round(value)):
+            if lo == hi:
+                lo, hi = lo - 1, hi + 1
+            return rng.integers(int(lo), int(hi) + 1, size=value.shape).astype(value.dtype)
+        return rng.uniform(lo, hi, size=value.shape).astype(value.dtype)
+    if isinstance(value, (bool, np.bool_)) or isinstance(value, (int, np.integer)):
+        return value
+    if isinstance(value, (float, np.floating)):
+        return type(value)(value * rng.uniform(0.8, 1.2) if value else rng.uniform(-1, 1))
+    if isinstance(value, tuple):
+        return tuple(redrawn(v, rng) for v in value)
+    if isinstance(value, list):
+        return [redrawn(v, rng) for v in value]
+    if isinstance(value, dict):
+        return {k: redrawn(v, rng) for k, v in value.items()}
+    return value
+
+
+def all_finite(value: Any) -> bool:
+    """Whether every number in ``value`` (a number, an array, or a tuple of them) is finite;
+    a hidden case whose reference result is not is drawn again."""
+    if isinstance(value, (tuple, list)) and not np.isscalar(value):
+        try:
+            return bool(np.all(np.isfinite(np.asarray(value, dtype=float))))
+        except (TypeError, ValueError):  # ragged: item by item
+            return all(all_finite(v) for v in value)
+    try:
+        return bool(np.all(np.isfinite(np.asarray(value, dtype=float))))
+    except (TypeError, ValueError):
+        return True  # not numbers: nothing to check
+
+
+def draw_cases(n: int, one: Callable[[int], Any]) -> list:
+    """``n`` hidden cases, ``one(k)`` drawing the k-th try (None: rejected, say a draw
+    outside the reference's domain); at most 100 tries a case."""
+    cases: list = []
+    for attempt in range(100 * n):
+        if len(cases) == n:
+            break
+        case = one(attempt)
+        if case is not None:
+            cases.append(case)
+    return cases

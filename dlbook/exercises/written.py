@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 from dlbook.exercises.compare import type_name
-from dlbook.exercises.core import BLANK, UNCHECKED, Exercise, Incorrect, Result, show
+from dlbook.exercises.core import (
+    BLANK, UNCHECKED, CheckFailed, Exercise, Incorrect, Result, graded_copy, show,
+)
 
 
 class WrittenExercise(Exercise):
@@ -61,11 +63,14 @@ class WrittenExercise(Exercise):
 
     def assert_check(self, answer: Any) -> None:
         """Written answers are graded by hand; this only fails on a blank."""
-        result = self.check(answer)
+        result = self.evaluate(answer)
         if result.status == BLANK:
-            raise AssertionError(f"{self.name}: {result.text}")
+            raise CheckFailed(result.label, result.message)
+        show(result.status, result.message)
 
     def solution(self) -> None:
+        if graded_copy():  # switched off: the base class says so
+            return super().solution()
         show("model-answer", self.solution_text())
 
     def self_test(self) -> list[str]:

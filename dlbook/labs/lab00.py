@@ -38,6 +38,7 @@ NOTES_BINARY = notes.claim("vesit.neuron.binary-sigmoid").notes_value  # 0.625, 
 
 q1 = ValueExercise(
     "q1", "Net input of the neuron",
+    points=1,
     expected=NET_INPUT, atol=1e-4,
     prompt="Compute the net input y_in = b + x1*w1 + x2*w2 + x3*w3.",
     hints=[
@@ -62,6 +63,7 @@ q1 = ValueExercise(
 
 q2 = ValueExercise(
     "q2", "Binary sigmoid output",
+    points=1,
     expected=BINARY, atol=1e-4,
     prompt="Compute the binary sigmoid output 1 / (1 + exp(-y_in)).",
     hints=[
@@ -88,6 +90,7 @@ q2 = ValueExercise(
 
 q3 = ValueExercise(
     "q3", "Bipolar sigmoid output",
+    points=1,
     expected=BIPOLAR, atol=1e-4,
     prompt="Compute the bipolar sigmoid output 2 / (1 + exp(-y_in)) - 1.",
     hints=[
@@ -113,7 +116,8 @@ q3 = ValueExercise(
 # ---- q4: a written answer -------------------------------------------------------
 
 q4 = WrittenExercise(
-    "q4", "Why 0.625 cannot be right",
+    "q4", "Why the notes' binary sigmoid value cannot be right",
+    points=2,
     prompt="In one or two sentences: how does the notes' own bipolar answer show "
            "that their binary sigmoid value is a slip?",
     model_answer=(
@@ -134,9 +138,17 @@ def conv_output_size(n, f, p, s):
     return (n - f + 2 * p) // s + 1
 
 
+def _draw_size(rng):
+    """A hidden case of q5 (graded copies): sizes that fit, strides of 1 to 4."""
+    n, f, p, s = (int(rng.integers(4, 64)), int(rng.integers(1, 8)), int(rng.integers(0, 4)),
+                  int(rng.integers(1, 5)))
+    return (n, f, p, s) if n + 2 * p >= f else None
+
+
 q5 = FunctionExercise(
     "q5", "Output size of a convolution",
-    reference=conv_output_size,
+    points=2,
+    reference=conv_output_size, draw=_draw_size,
     prompt="Write conv_output_size(n, f, p, s) = floor((n - f + 2p) / s) + 1.",
     cases=[
         Case((16, 3, 2, 1), 18, mistakes=[
@@ -208,6 +220,7 @@ def padded_conv_functional():
 
 q6 = ModelExercise(
     "q6", "Check the padding with Keras",
+    points=2,
     reference=padded_conv_model,
     prompt="Build a keras.Sequential model: Input of shape (16, 16, 1), "
            "ZeroPadding2D(2), Conv2D with 1 filter of size 3.",

@@ -82,6 +82,7 @@ ZS_HIDDEN = np.round(np.random.default_rng(11).normal(0.0, 3.0, size=(3, 4)), 3)
 
 q1 = FunctionExercise(
     "q1", "The sigmoid in NumPy",
+    points=1,
     reference=sigmoid,
     prompt="Write sigmoid(z) = 1 / (1 + exp(-z)). It must work on a number and on a "
            "NumPy array of any shape, and leave its input as it found it.",
@@ -130,6 +131,7 @@ q1 = FunctionExercise(
 
 q2 = FunctionExercise(
     "q2", "The derivative of the sigmoid",
+    points=1,
     reference=sigmoid_prime,
     prompt="Work out the derivative of the sigmoid, d sigmoid(z) / dz, and write "
            "sigmoid_prime(z), its value at z (a number or a NumPy array of any shape). "
@@ -225,6 +227,7 @@ MAJ_Y = (MAJ_X.sum(axis=1) >= 2).astype(int)
 
 q3 = ProcedureExercise(
     "q3", "The perceptron learning rule",
+    points=3,
     reference=perceptron_train,
     outputs=("w", "b", "epochs"),
     cases=[
@@ -301,6 +304,7 @@ FWD_WIDE = (np.round(_rng.uniform(-1, 1, (5, 4)), 1), np.round(_rng.uniform(-1, 
 
 q4 = ProcedureExercise(
     "q4", "The forward pass in matrix form",
+    points=2,
     reference=forward,
     outputs=("the output",),
     cases=[
@@ -412,6 +416,7 @@ def _backprop_rows(x, t, W1, W2, lr):
 
 q5 = RowVectorProcedure(
     "q5", "Backpropagation by hand",
+    points=3,
     reference=backprop_step,
     outputs=("delta_out", "delta_hidden", "W1_new", "W2_new"),
     cases=BP_CASES,
@@ -516,6 +521,7 @@ GRAD_ATOL = 1e-6
 
 q6 = ProcedureExercise(
     "q6", "A finite-difference gradient",
+    points=2,
     reference=numerical_gradient,
     outputs=("the gradient",),
     atol=GRAD_ATOL,
@@ -619,6 +625,7 @@ def backprop_network_functional():
 
 q7 = ModelExercise(
     "q7", "The 2-2-1 network of the Q&A notes",
+    points=2,
     reference=backprop_network,
     prompt="Build the network of the worked example: 2 inputs, a Dense layer of 2 "
            "sigmoid units and a Dense layer of 1 sigmoid unit, both without biases.",
@@ -710,6 +717,7 @@ def _trained_further(answer: Any) -> str | None:
 
 q8 = StepExercise(
     "q8", "The weights after one SGD step",
+    points=2,
     expected=NEW_WEIGHTS, atol=STEP_ATOL,
     correct_message="one SGD step in Keras gives the six weights that backpropagation "
                     "by hand gives (to 6 decimals).",
@@ -777,6 +785,7 @@ q8 = StepExercise(
 
 q9 = WrittenExercise(
     "q9", "Why one layer cannot learn XOR", by_hand=True,
+    points=2,
     prompt="In two or three sentences: why can no single-layer perceptron (or "
            "logistic regression) classify all four XOR points, while an MLP with a hidden layer can?",
     model_answer=(
@@ -1016,6 +1025,7 @@ def design_exercise(data_name: str = "digits", seed: int = 0) -> DesignExercise:
               f"digits (8x8 digits, each at a random place on a {CANVAS} x {CANVAS} canvas)")
     return HeldOutDesignExercise(
         "q10", "A digits classifier of your own design",
+        points=4,
         data=functools.partial(_design_data, data_name), target=target,
         data_name=f"held-out {'digit' if data_name == 'digits' else data_name}", seed=seed,
         solution=DESIGN_SOLUTION,

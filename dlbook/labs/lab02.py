@@ -230,6 +230,7 @@ def _gd_in_place_no_return(w, grad, lr):
 
 q1 = UpdateRuleExercise(
     "q1", "Gradient descent",
+    points=1,
     velocity=False,
     reference=gd_step,
     cases=[
@@ -294,6 +295,7 @@ def _momentum_in_place(w, v, grad, lr, mu):
 
 q2 = UpdateRuleExercise(
     "q2", "Momentum",
+    points=2,
     velocity=True,
     reference=momentum_step,
     cases=[
@@ -362,6 +364,7 @@ def _nesterov_in_place(w, v, grad, lr, mu):
 
 q3 = UpdateRuleExercise(
     "q3", "Nesterov's accelerated gradient",
+    points=2,
     velocity=True,
     reference=nesterov_step,
     cases=q2.cases,
@@ -525,6 +528,7 @@ GD_ENTRIES = ("x1", "w1", "gradient at w1", "loss at w1")
 
 q4 = ByHandExercise(
     "q4", "The notes' gradient-descent step by hand",
+    points=2,
     expected=gd_example(),
     entries=GD_ENTRIES,
     atol=1e-4,
@@ -650,6 +654,7 @@ def race_exercise(final_loss: Mapping[str, float], num_epochs: int = 20) -> Choi
                                                                 key=lambda kv: kv[1]))
     return ChoiceExercise(
         "q5", "Which optimiser won the race",
+        points=1,
         options=list(losses), right=right, feedback=feedback,
         correct_message=f"{best} reached the lowest training loss after {num_epochs} "
                         f"epochs. Final losses: {summary}.",
@@ -759,6 +764,11 @@ class GradientNormsExercise(CheckedProcedure):
             self._built[key] = (model, X, y, [np.array(w) for w in model.get_weights()])
         return self._built[key]
 
+    def _hidden_args(self, args: tuple, rng: np.random.Generator) -> tuple:
+        """A hidden case: the same kind of net and batch, from another seed."""
+        options, batch, _ = args
+        return options, batch, int(rng.integers(1_000, 1_000_000))
+
     def _results(self, func: Callable, args: tuple, call: str) -> tuple:
         model, X, y, weights = self._inputs(args)
         try:
@@ -779,6 +789,7 @@ class GradientNormsExercise(CheckedProcedure):
 
 q6 = GradientNormsExercise(
     "q6", "Gradient norms, layer by layer",
+    points=3,
     reference=gradient_norms,
     cases=[
         (({"activation": "sigmoid", "depth": 3, "units": 8, "inputs": 5, "classes": 3},
@@ -858,6 +869,7 @@ def vanishing_exercise(norms: Mapping[str, Sequence[float]]) -> ChoiceExercise:
     wrong = [o for o in VANISHING_OPTIONS if o != truth]
     return ChoiceExercise(
         "q7", "Which gradients vanish",
+        points=1,
         options=list(VANISHING_OPTIONS), right={truth}, feedback=feedback,
         correct_message=f"{measured}. In the sigmoid net each layer shrinks the gradient "
                         "(sigma' is at most 0.25), so the first layers hardly learn.",
@@ -1188,6 +1200,7 @@ def regularization_exercise(seed: int = 0) -> RegularizationExercise:
     """Exercise q8, trained from ``seed`` (the notebook's)."""
     return RegularizationExercise(
         "q8", "Regularise an overfitting network",
+        points=4,
         margin=REG_MARGIN, num_epochs=REG_EPOCHS, seed=seed,
         solution=REGULARIZED,
         prompt=f"Write train_regularised(X_train, y_train, X_val, y_val): train and return a "
@@ -1421,6 +1434,7 @@ def _design_data() -> tuple:
 
 q9 = OptimizerDesignExercise(
     "q9", "Beat the default SGD within the budget",
+    points=4,
     data=_design_data, num_epochs=DESIGN_EPOCHS, target=DESIGN_TARGET,
     batch_size=DESIGN_BATCH,
     solution=OPTIMIZER_SOLUTION,

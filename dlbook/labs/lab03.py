@@ -35,6 +35,7 @@ Use: ``from dlbook.labs.lab03 import q1, q2, ..., q9``.
 
 from __future__ import annotations
 
+import copy
 import inspect
 import math
 from typing import Any, Callable
@@ -67,6 +68,20 @@ def _same(got, want, atol: float) -> bool:
     return matches(got, want, atol=atol)
 
 
+def _drawn_cases(draw: Callable, reference: Callable, rng: np.random.Generator, n: int,
+                 outputs: tuple | None, atol: float) -> list[Case]:
+    """``n`` cases drawn with ``draw(rng)`` (None: a rejected draw), with the reference's
+    results (a tuple of them when the answer is one)."""
+    cases = []
+    while len(cases) < n:
+        args = draw(rng)
+        if args is None:  # the draw rejected this one
+            continue
+        expected = reference(*copies(args)[0])
+        cases.append(Case(args, tuple(expected) if outputs else expected, atol=atol))
+    return cases
+
+
 class DrawnFunctionExercise(FunctionExercise):
     """A function, checked on many cases that the checker draws itself.
 
@@ -93,19 +108,23 @@ class DrawnFunctionExercise(FunctionExercise):
     def __init__(self, name: str, title: str, *, reference: Callable, draw: Callable,
                  n_cases: int, seed: int, slips=(), outputs: tuple | None = None,
                  reveal: bool = True, atol: float = 1e-6, **kwargs):
-        rng = np.random.default_rng(seed)
-        cases = []
-        while len(cases) < n_cases:
-            args = draw(rng)
-            if args is None:  # the draw rejected this one
-                continue
-            expected = reference(*copies(args)[0])
-            cases.append(Case(args, tuple(expected) if outputs else expected, atol=atol))
-        super().__init__(name, title, cases, reference=reference, **kwargs)
+        cases = _drawn_cases(draw, reference, np.random.default_rng(seed), n_cases,
+                             outputs, atol)
+        super().__init__(name, title, cases, reference=reference, draw=draw, **kwargs)
         self.slips = [(s[0], s[1], s[2] if len(s) > 2 else None) for s in slips]
         self.outputs = outputs
         self.reveal = reveal
         self.arg_names = list(inspect.signature(reference).parameters)
+
+    def hidden_variant(self, seed: int) -> "DrawnFunctionExercise":
+        """The same number of cases, drawn from ``seed`` (the graded copies' hidden cases)."""
+        variant = copy.copy(self)
+        variant.__dict__.pop("_answers", None)
+        variant.cases = _drawn_cases(self.draw, self.reference, np.random.default_rng(seed),
+                                     len(self.cases), self.outputs, self.cases[0].atol)
+        variant.correct_message = (f"{self.func_name} gives the right result on "
+                                   f"{len(variant.cases)} hidden cases too.")
+        return variant
 
     def grade(self, answer: Any) -> str:
         require_callable(answer, self.func_name)
@@ -210,6 +229,7 @@ def _size_slip(formula):
 
 q1 = DrawnFunctionExercise(
     "q1", "The output size of a convolution",
+    points=1,
     reference=conv_output_size, draw=_draw_size, n_cases=200, seed=301, reveal=False,
     prompt="Write conv_output_size(n, f, stride=1, padding=0): how many rows (or "
            "columns) a convolution or pooling window of size f gives on an input of n "
@@ -324,6 +344,7 @@ def _conv_short(image, kernel, stride=1):
 
 q2 = DrawnFunctionExercise(
     "q2", "A 2-D convolution in NumPy",
+    points=2,
     reference=conv2d, draw=_draw_conv, n_cases=30, seed=302,
     prompt="Write conv2d(image, kernel, stride=1) for a 2-D image and a square f x f "
            "kernel, without padding: output (i, j) is the sum of the f x f window of the "
@@ -406,6 +427,7 @@ def _pool_part_windows(image, size=2, stride=None):
 
 q3 = DrawnFunctionExercise(
     "q3", "Max pooling in NumPy",
+    points=2,
     reference=max_pool, draw=_draw_pool, n_cases=30, seed=303,
     prompt="Write max_pool(image, size=2, stride=None) for a 2-D image, without "
            "padding: output (i, j) is the largest value in the size x size window that "
@@ -522,6 +544,7 @@ BACKWARD_PAIR = ("d_kernel", "d_image")
 
 q9 = DrawnFunctionExercise(
     "q9", "The backward pass of a convolution",
+    points=3,
     reference=conv2d_backward, draw=_draw_backward, n_cases=24, seed=309,
     outputs=BACKWARD_PAIR, atol=1e-6,
     prompt="Write conv2d_backward(image, kernel, delta) for one channel, stride 1 and no "
@@ -591,6 +614,7 @@ CONV_PARAMS = (CONV_KERNEL * CONV_KERNEL * CONV_INPUT_CHANNELS + 1) * CONV_FILTE
 
 q4 = ValueExercise(
     "q4", "The parameters of a convolutional layer",
+    points=1,
     expected=CONV_PARAMS, atol=0,
     prompt="The lab's CNN has a Conv2D layer of 32 filters of 3 x 3 after a layer of 16 "
            "filters. How many parameters (weights and biases) does this second "
@@ -690,6 +714,7 @@ def confusion_exercise(cm) -> ConfusionExercise:
         wrong.append(Wrong(tuple(int(i) for i in fewest), "another mistake happens"))
     return ConfusionExercise(
         "q5", "The model's most frequent mistake",
+        points=1,
         cm=cm, solution=CONFUSION_SOLUTION, answer_name="pair",
         solution_context=lambda: {"np": np, "cm": cm.copy()},
         prompt="Read the confusion matrix cm (rows: the true digits, columns: the "
@@ -901,6 +926,7 @@ def _transfer_softmax_layer(base, num_classes, trainable):
 
 q6 = TransferExercise(
     "q6", "A new head on a pre-trained base",
+    points=2,
     reference=transfer_model,
     prompt="Write transfer_model(base, num_classes, trainable): a model that runs the "
            "pre-trained base and then a new Dense layer of num_classes softmax units. "
@@ -1099,6 +1125,7 @@ _ORDINALS = ["first", "second", "third", "fourth", "fifth", "sixth", "seventh", 
 
 q7 = ShapeTraceExercise(
     "q7", "LeNet-5 from its description",
+    points=2,
     reference=lenet5, stages=LENET_STAGES, params=LENET_PARAMS,
     prompt="Build LeNet-5 for 28 x 28 x 1 digits: C1, 6 filters of 5 x 5 that keep "
            "the 28 x 28 size; S2, 2 x 2 pooling; C3, 16 filters of 5 x 5 without "
@@ -1337,6 +1364,7 @@ def design_exercise(seed: int = 0) -> BudgetDesignExercise:
     """Exercise q8 on the shifted 8x8 digits (in both configurations: the budget is the point)."""
     return BudgetDesignExercise(
         "q8", "A small CNN that beats a dense network",
+        points=4,
         data=_design_data, target=TARGET, data_name="held-out digit", seed=seed,
         budget=PARAM_BUDGET, solution=DESIGN_SOLUTION, answer_name="model",
         prompt=f"Design, compile and train a classifier of the digits placed anywhere on "

@@ -132,6 +132,7 @@ def _rnn_in_place(x, h, kernel, recurrent_kernel, bias):  # writes the new state
 
 q1 = FunctionExercise(
     "q1", "One step of a simple RNN",
+    points=1,
     reference=rnn_step,
     prompt="Write rnn_step(x, h, kernel, recurrent_kernel, bias): the new state "
            "h_t = tanh(x_t W + h_{t-1} U + b) of keras.layers.SimpleRNN, with its weights "
@@ -226,6 +227,7 @@ def _lstm_cases():
 
 q2 = ProcedureExercise(
     "q2", "One step of an LSTM",
+    points=3,
     reference=lstm_step, outputs=("h", "c"), cases=_lstm_cases(), slips_on_every_case=True,
     prompt="Write lstm_step(x, h, c, kernel, recurrent_kernel, bias): one step of "
            "keras.layers.LSTM, returning (h_t, c_t). The kernels have 4 x units columns, "
@@ -340,6 +342,7 @@ def _gru_cases():
 
 q9 = ProcedureExercise(
     "q9", "One step of a GRU",
+    points=3,
     reference=gru_step, outputs=("h",), cases=_gru_cases(), slips_on_every_case=True,
     prompt="Write gru_step(x, h, kernel, recurrent_kernel, bias): one step of "
            "keras.layers.GRU with its default reset_after=True, returning h_t, with the "
@@ -435,6 +438,7 @@ SERIES_B = np.round(np.sin(np.arange(40) / 3) + _rng.normal(0, 0.1, 40), 3).asty
 
 q3 = WindowExercise(
     "q3", "Windows of a time series",
+    points=2,
     reference=make_windows, outputs=("X", "y"), slips_on_every_case=True,
     cases=[((SERIES_A, 3), "the series 0, 1, ..., 9 with windows of 3"),
            ((SERIES_B, 7), "a noisy sine of 40 points with windows of 7"),
@@ -580,6 +584,7 @@ def _bptt_cases():
 
 q4 = ProcedureExercise(
     "q4", "Backpropagation through time",
+    points=3,
     reference=input_gradients, outputs=("grads",), cases=_bptt_cases(),
     slips_on_every_case=True,
     prompt="Write input_gradients(xs, kernel, recurrent_kernel, bias): run a SimpleRNN "
@@ -713,6 +718,7 @@ def _clip_case(grad, max_norm):
 
 q5 = FunctionExercise(
     "q5", "Clipping a gradient by its norm",
+    points=1,
     reference=clip_by_norm,
     prompt="Write clip_by_norm(grad, max_norm), what Keras's clipnorm does to each "
            "gradient: if the norm of the whole array grad (the square root of the sum of "
@@ -918,6 +924,7 @@ def forecast_exercise(seed: int = 0, data=forecasting_data) -> ForecastDesignExe
     """Exercise q8 on the noisy sines (the quick series in both configurations)."""
     return ForecastDesignExercise(
         "q8", "A recurrent forecaster that beats the naive forecast",
+        points=4,
         data=data, margin=MARGIN, seed=seed, solution=FORECAST_SOLUTION,
         answer_name="model",
         prompt=f"Design, compile and train a recurrent model (SimpleRNN, LSTM or GRU) that "

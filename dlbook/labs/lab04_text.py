@@ -354,6 +354,7 @@ def sentiment_exercise(data=None, *, target: float = SMALL_TARGET,
              f"{target:.0%} of {SENTENCES_GRADED} short reviews that the checker writes")
     return SentimentExercise(
         "q6", "Sentiment with a bidirectional LSTM",
+        points=4,
         data=load_small_sentiment if data is None else data, target=target,
         data_name=data_name, num_epochs=num_epochs, seed=seed, held_out=held_out,
         validation_check=not imdb,
@@ -478,6 +479,7 @@ def _numpy(value):
 
 q7 = AttentionExercise(
     "q7", "Dot-product attention weights in NumPy",
+    points=2,
     reference=attention_weights,
     prompt="Write attention_weights(query, keys) for a 2-D array of m queries (m, d) and n "
            "keys (n, d): score each query against each key by their dot product, and turn "
