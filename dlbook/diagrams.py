@@ -30,6 +30,7 @@ from typing import Sequence
 
 import matplotlib.pyplot as plt
 from matplotlib import patches
+from matplotlib import patheffects
 from matplotlib.figure import Figure
 
 #: Fill and edge colours of the kinds of box: states, gates and layers, the
@@ -44,6 +45,9 @@ STYLE = {
     "op": ("white", "#595959"),
 }
 ARROW = "#3b3b3b"
+#: A line drawn over another with a white margin: the one below shows a gap, the
+#: usual sign of a crossing without a junction.
+HALO = [patheffects.Stroke(linewidth=6, foreground="white"), patheffects.Normal()]
 HIGHLIGHT = "#c85200"
 
 
@@ -102,29 +106,38 @@ def _point(p):
 
 def _arrow(ax, a, b, label: str = "", *, rad: float = 0.0, color: str = ARROW,
            width: float = 1.3, offset=(0.0, 0.18), size: float = 10, head: bool = True,
-           label_at: float = 0.5, zorder: float = 1):
-    """An arrow from a to b; each is a node (x, y, w, h), stopping at its edge, or a point."""
+           label_at: float = 0.5, zorder: float = 1, halo: bool = False,
+           linestyle: str = "-"):
+    """An arrow from a to b; each is a node (x, y, w, h), stopping at its edge, or a point.
+
+    ``halo``: drawn over the lines it crosses, which show a gap there.
+    """
     start = _edge(a, _point(b)) if len(a) == 4 else a
     end = _edge(b, _point(a)) if len(b) == 4 else b
     ax.add_patch(patches.FancyArrowPatch(
         start, end, arrowstyle="-|>" if head else "-", mutation_scale=12, color=color,
-        linewidth=width, connectionstyle=f"arc3,rad={rad}", zorder=zorder, shrinkA=0,
-        shrinkB=0))
+        linewidth=width, connectionstyle=f"arc3,rad={rad}", zorder=zorder + 0.5 * halo,
+        shrinkA=0, shrinkB=0, path_effects=HALO if halo else None, linestyle=linestyle))
     if label:
         mx = start[0] + (end[0] - start[0]) * label_at + offset[0]
         my = start[1] + (end[1] - start[1]) * label_at + offset[1]
         ax.text(mx, my, label, ha="center", va="center", fontsize=size, color=color, zorder=3)
 
 
-def _line(ax, points, color: str = ARROW, width: float = 1.3, arrow: bool = False):
-    """A polyline through points, with an arrow head on its last segment if asked."""
+def _line(ax, points, color: str = ARROW, width: float = 1.3, arrow: bool = False,
+          halo: bool = False, linestyle: str = "-"):
+    """A polyline through points, with an arrow head on its last segment if asked
+    (``halo``: over the lines it crosses, as in :func:`_arrow`)."""
     xs, ys = zip(*points)
+    style = dict(color=color, linewidth=width, zorder=1 + 0.5 * halo, linestyle=linestyle,
+                 path_effects=HALO if halo else None)
     if arrow and len(points) > 1:
-        ax.plot(xs[:-1], ys[:-1], color=color, linewidth=width, zorder=1,
-                solid_capstyle="butt")
-        _arrow(ax, points[-2], points[-1], color=color, width=width)
+        if len(points) > 2:
+            ax.plot(xs[:-1], ys[:-1], solid_capstyle="butt", **style)
+        _arrow(ax, points[-2], points[-1], color=color, width=width, halo=halo,
+               linestyle=linestyle)
     else:
-        ax.plot(xs, ys, color=color, linewidth=width, zorder=1)
+        ax.plot(xs, ys, **style)
 
 
 # ---- recurrent networks (chapter 4) ----------------------------------------------------
@@ -224,10 +237,13 @@ def lstm_cell() -> Figure:
     _line(ax, [(8.75, top), (8.75, 4.03)], arrow=True)
     _arrow(ax, squash, show)
     _arrow(ax, o, show)
-    _line(ax, [(8.99, 2.55), (9.6, 2.55), (9.6, 0.3), (11.7, 0.3)], arrow=True)
+    # h_t leaves to the right (the output) and, below, to the next step: no line
+    # crosses the cell state or a label
+    _line(ax, [(8.99, 2.55), (11.7, 2.55)], arrow=True)
+    ax.text(11.7, 2.75, "$h_t$ (the output)", ha="right", va="bottom", fontsize=10)
+    ax.add_patch(patches.Circle((9.6, 2.55), 0.06, color=ARROW, zorder=2))
+    _line(ax, [(9.6, 2.55), (9.6, 0.3), (11.7, 0.3)], arrow=True)
     ax.text(11.7, 0.5, "$h_t$ (to the next step)", ha="right", va="bottom", fontsize=10)
-    _line(ax, [(9.6, 2.55), (9.6, 6.1)], arrow=True)
-    ax.text(9.75, 5.9, "$h_t$ (the output)", ha="left", va="center", fontsize=10)
     ax.text(5.0, 5.75, "the cell state: changed only by $\\odot\\, f_t$ and "
             "$+\\, i_t \\odot \\tilde c_t$", ha="center", va="center", fontsize=9)
     return fig
@@ -258,15 +274,17 @@ def gru_cell() -> Figure:
     ax.text(2.45, 0.15, "$x_t$", ha="left", va="bottom", fontsize=11)
     _arrow(ax, (3.0, bus), r)
     _arrow(ax, (4.6, bus), z)
-    _arrow(ax, z, keep)
+    _arrow(ax, z, keep, halo=True)
     reset = _op(ax, 3.0, 3.45, r"$\odot$")
     _arrow(ax, r, reset)
     _line(ax, [(1.7, 3.45), (2.76, 3.45)], arrow=True)
     ax.add_patch(patches.Circle((1.7, 3.45), 0.06, color=ARROW, zorder=2))
-    _line(ax, [(3.24, 3.45), (7.3, 3.45), (7.3, 2.45), (7.75, 2.45)], arrow=True)
-    ax.text(6.65, 3.35, r"$r_t \odot h_{t-1}$", ha="center", va="top", fontsize=9)
+    # r ⊙ h runs well below the 1− node; the lines it crosses show a gap
+    _line(ax, [(3.24, 3.45), (5.45, 3.45), (5.45, 3.1), (7.3, 3.1), (7.3, 2.45),
+               (7.75, 2.45)], arrow=True)
+    ax.text(6.65, 3.0, r"$r_t \odot h_{t-1}$", ha="center", va="top", fontsize=9)
     one_minus = _op(ax, 6.0, 3.95, "1−", r=0.27)
-    _line(ax, [(5.25, 2.2), (6.0, 2.2), (6.0, 3.68)], arrow=True)
+    _line(ax, [(5.25, 2.2), (6.0, 2.2), (6.0, 3.68)], arrow=True, halo=True)
     blend = _op(ax, 8.5, 3.95, r"$\odot$")
     _arrow(ax, one_minus, blend)
     _arrow(ax, cand, blend)
@@ -279,11 +297,13 @@ def gru_cell() -> Figure:
 def encoder_decoder(source: Sequence[str] = ("I", "will", "swim", "today"),
                     target: Sequence[str] = ("Ich", "werde", "heute", "schwimmen"),
                     weights: Sequence[float] | None = None, step: int = 3) -> Figure:
-    """An encoder–decoder: without ``weights``, the decoder starts from one context vector;
-    with them, decoder step ``step`` (from 1) reads $c_i = \\sum_j \\alpha_{ij} h_j$.
+    """An encoder–decoder: without ``weights``, the decoder starts from one context vector
+    and stops when it writes <end>; with them, decoder step ``step`` (from 1) reads
+    $c_i = \\sum_j \\alpha_{ij} h_j$ (Bahdanau et al.: the query is the state before
+    the step, $s_{i-1}$, and $c_i$ feeds $s_i$).
 
     ``weights`` are that step's attention weights, one per source word, which
-    the arrows' widths and labels show.
+    the arrows' widths and a row of labels above the encoder show.
     """
     n, m = len(source), len(target)
     if not (1 <= n <= 6 and 1 <= m <= 6):
@@ -298,7 +318,8 @@ def encoder_decoder(source: Sequence[str] = ("I", "will", "swim", "today"),
     gap = 1.9
     left = 1.0
     right = left + gap * n + 1.2
-    width = right + gap * (m - 1) + 1.2
+    written = [*target, "<end>"] if weights is None else list(target)  # <end>: it stops
+    width = right + gap * (len(written) - 1) + 1.2
     title = ("Encoder–decoder with attention: decoder step "
              f"{step} reads the context $c_{step} = \\sum_j \\alpha_{{{step}j}}\\, h_j$"
              if weights is not None else
@@ -320,7 +341,7 @@ def encoder_decoder(source: Sequence[str] = ("I", "will", "swim", "today"),
     ax.text(left + gap * (n - 1) / 2, 0.05, "encoder (reads the source)", ha="center",
             va="bottom", fontsize=9, style="italic")
     dec = []
-    for i, (token, fed) in enumerate(zip(target, ["<start>", *target[:-1]]), 1):
+    for i, (token, fed) in enumerate(zip(written, ["<start>", *target]), 1):
         cx = right + gap * (i - 1)
         state = _box(ax, cx, row, f"$s_{i}$")
         _arrow(ax, word(cx, 0.8, fed), state)
@@ -336,6 +357,8 @@ def encoder_decoder(source: Sequence[str] = ("I", "will", "swim", "today"),
                 va="bottom", fontsize=10, color=HIGHLIGHT)
         ax.text((enc[-1][0] + dec[0][0]) / 2, row - 0.25, f"$c = h_{n}$", ha="center",
                 va="top", fontsize=10, color=HIGHLIGHT)
+        ax.text((enc[-1][0] + dec[0][0]) / 2, row - 0.62, f"($h_{n}$, $c_{n}$) for an LSTM",
+                ha="center", va="top", fontsize=8, color=HIGHLIGHT)
         ax.text(left + gap * (n - 1) / 2, 4.6, f"all {n} source words must fit into the "
                 f"fixed-size state $h_{n}$:\nthe bottleneck that attention removes",
                 ha="center", va="center", fontsize=9)
@@ -345,8 +368,16 @@ def encoder_decoder(source: Sequence[str] = ("I", "will", "swim", "today"),
     context = _op(ax, right - 1.0, 4.7, f"$c_{step}$", r=0.32)
     for j, (state, w) in enumerate(zip(enc, weights), 1):
         _arrow(ax, state, context, color=HIGHLIGHT, width=0.6 + 5 * w, rad=-0.1)
-        ax.text(state[0] - 0.1, row + 0.45, f"$\\alpha_{{{step}{j}}} = {w:.2f}$", ha="right",
+        # in a row above the arcs, over the state each weight belongs to: no arc crosses them
+        ax.text(state[0], 5.45, f"$\\alpha_{{{step}{j}}} = {w:.2f}$", ha="center",
                 va="bottom", fontsize=9, color=HIGHLIGHT)
+    if step > 1:  # the query: the decoder's state before step `step`
+        before = dec[step - 2]
+        lane = before[0] - gap / 2
+        _line(ax, [(before[0] - 0.3, row + 0.37), (lane, row + 0.75), (lane, 4.35),
+                   (context[0] + 0.2, 4.45)], color="#595959", arrow=True, linestyle="--")
+        ax.text((context[0] + lane) / 2 + 0.15, 4.49, f"query $s_{step - 1}$", ha="center",
+                va="bottom", fontsize=8, color="#595959")
     down = target_state[0] - gap / 2
     _line(ax, [(context[0] + 0.32, 4.7), (down, 4.7), (down, row + 0.75),
                (target_state[0] - 0.3, row + 0.37)], color=HIGHLIGHT, width=2.2, arrow=True)

@@ -25,8 +25,9 @@ two kinds:
 
       notes.verify({"vesit.gd.gradient": step, "vesit.gd.w-new": w_next})
 
-  reads as one line in the web book and in Jupyter ("✓ The notes' 2
-  numbers here check out"), with the numbers one click away in a
+  reads as one line in the web book and in Jupyter ("✓ The VESIT notes' 2
+  values here check out"; "⚠ 1 of ... is wrong" leads whenever one is
+  wrong), with the numbers one click away in a
   ``<details>`` element, while its ``text/plain``, which nbval compares
   and the tests scan, keeps every compared line of :func:`compare`.
   Two tiers, for worked examples that round as they go: ``pipeline=`` is the
@@ -452,6 +453,47 @@ PASSED, WRONG = "✓", "⚠"
 SUMMARY_VALUE_CHARS = 16
 
 
+def _grouped(text: str) -> str:
+    """Large integers with thousands separators, as prose writes them (95,000,000).
+    For the book's own values only: what the notes print is quoted as printed
+    (one erratum is a number whose decimal point the notes lost, 408666186)."""
+    return re.sub(r"(?<![\d.])\d{5,}(?![\d.])", lambda m: f"{int(m.group()):,}", text)
+
+
+def _top_level_groups(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each outermost parenthesised group, brackets included."""
+    groups, depth, start = [], 0, 0
+    for i, ch in enumerate(text):
+        if ch == "(":
+            depth, start = depth + 1, (i if depth == 0 else start)
+        elif ch == ")" and depth:
+            depth -= 1
+            if not depth:
+                groups.append((start, i + 1))
+    return groups
+
+
+def _gist(title: str, limit: int = 60) -> str:
+    """A quantity short enough for a one-line summary. A long one loses its
+    prose asides (a trailing parenthesis, one with a comma in it) and then
+    its trailing clauses after a comma; formulas in parentheses stay."""
+    text = title
+    if len(text) <= limit:
+        return text
+    for a, b in reversed(_top_level_groups(text)):
+        aside = text[a:b]
+        if a and text[a - 1] == " " and (b == len(text) or ", " in aside):
+            text = text[:a - 1] + text[b:]
+    while len(text) > limit:
+        inside = {i for a, b in _top_level_groups(text) for i in range(a, b)}
+        cuts = [i for i in range(len(text)) if text.startswith(", ", i) and i not in inside
+                and not text[i + 2:i + 3].isdigit()]  # not inside a list: t = 0, 1, 2
+        if not cuts:
+            break
+        text = text[:cuts[-1]]
+    return text
+
+
 def _math_html(text: str) -> str:
     """Inline HTML of a registry text; $...$ becomes the markup the page's MathJax typesets."""
     parts = re.split(r"(\$[^$]+\$)", text)
@@ -485,32 +527,41 @@ class Checks:
         return tuple(x for x in self.comparisons if x.claim.is_erratum)
 
     def summary(self) -> str:
-        """'✓ The notes' 3 numbers here check out', or which of them are wrong, in one line."""
+        """One line that leads with ⚠ when any of the notes' values is wrong.
+
+        'The R20A6610 notes' 3 values here check out', '⚠ 1 of the notes' 8 values
+        is wrong (they print 0.862, correct 0.863); the other 7 check out'. The
+        notes are named when every claim comes from one document, so a ✓ is not
+        read as covering another document's erratum box nearby; a single claim
+        also says in words what was checked (its quantity).
+        """
         n, wrong = len(self.comparisons), self.wrong
         right = n - len(wrong)
-        # "numbers" unless a claim is a word, a list of words or a yes/no
-        numeric = all(isinstance(leaf, (int, float)) and not isinstance(leaf, bool)
-                      for x in self.comparisons for leaf in _leaves(x.claim.notes_value))
-        noun = "number" if numeric else "value"
-        if not wrong:
-            value = self.comparisons[0].notes_text
-            if n > 1:
-                return f"{PASSED} The notes' {n} {noun}s here check out"
-            tail = f" ({value})" if len(value) <= SUMMARY_VALUE_CHARS else ""
-            return f"{PASSED} The notes' {noun} here checks out{tail}"
+        names = {x.claim.notes.short_name for x in self.comparisons}
+        who = f"{names.pop()}'" if len(names) == 1 else "notes'"
+        short = all(len(t) <= SUMMARY_VALUE_CHARS for x in wrong
+                    for t in (x.notes_text, x.correct_text))
+        errata = ("; ".join(f"they print {x.notes_text}, correct {_grouped(x.correct_text)}"
+                            for x in wrong) if wrong and len(wrong) <= 2 and short else "")
         if n == 1:
-            what = f"the notes' {noun} here is wrong"
-        elif not right:
-            what = f"the notes' {n} {noun}s here are wrong"
-        else:
-            what = f"{len(wrong)} {'is' if len(wrong) == 1 else 'are'} wrong"
-        line = (f"{PASSED} {right} of the notes' {n} {noun}s here check out; {WRONG} {what}"
-                if right else f"{WRONG} {what[0].upper()}{what[1:]}")
-        if len(wrong) <= 2 and all(len(t) <= SUMMARY_VALUE_CHARS for x in wrong
-                                   for t in (x.notes_text, x.correct_text)):
-            line += ": " + "; ".join(f"they print {x.notes_text}, correct {x.correct_text}"
-                                     for x in wrong)
-        return line
+            x = self.comparisons[0]
+            if wrong:
+                tail = f" ({errata})" if errata else ""
+                verdict = f"{WRONG} {_gist(x.claim.title)}: the {who} value is wrong{tail}"
+            else:
+                value = x.notes_text
+                tail = f" ({value})" if len(value) <= SUMMARY_VALUE_CHARS else ""
+                verdict = f"{PASSED} {_gist(x.claim.title)}: the {who} value checks out{tail}"
+            return verdict
+        tail = f" ({errata})" if errata else ""
+        if not wrong:
+            return f"{PASSED} The {who} {n} values here check out"
+        if not right:
+            return f"{WRONG} The {who} {n} values here are wrong{tail}"
+        k = len(wrong)
+        others = "the other one checks out" if right == 1 else f"the other {right} check out"
+        return (f"{WRONG} {k} of the {who} {n} values here {'is' if k == 1 else 'are'} wrong"
+                f"{tail}; {others}")
 
     def _row(self, x: Comparison) -> str:
         c = x.claim
@@ -530,7 +581,7 @@ class Checks:
         rows = "".join(self._row(x) for x in self.comparisons)
         return (
             '<details class="dlbook-check" style="margin: 0.4em 0">'
-            f'<summary style="cursor: pointer">{html.escape(self.summary(), quote=False)}</summary>'
+            f'<summary style="cursor: pointer">{_math_html(self.summary())}</summary>'
             '<div style="overflow-x: auto">'
             '<table style="font-size: 0.9em; overflow-wrap: anywhere; margin: 0.3em 0">'
             f"<thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table></div></details>"

@@ -106,3 +106,12 @@ def test_attention_weights_are_drawn_as_given():
 def test_what_cannot_be_drawn_is_explained(call, message):
     with pytest.raises(diagrams.DiagramError, match=message):
         call()
+
+
+def test_the_encoder_decoder_stops_at_end_and_names_the_lstm_context():
+    labels = texts(diagrams.encoder_decoder())
+    assert "<end>" in labels and "$s_5$" in labels
+    assert "($h_4$, $c_4$) for an LSTM" in labels
+    with_attention = texts(diagrams.encoder_decoder(weights=[0.1, 0.1, 0.2, 0.6], step=3))
+    assert "<end>" not in with_attention
+    assert "query $s_2$" in with_attention  # Bahdanau: step i asks with s_(i-1)

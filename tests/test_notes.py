@@ -236,7 +236,7 @@ def test_verify_shows_one_line_and_keeps_every_number_in_its_text(toy):
     page = checks._repr_html_()
     assert page.startswith('<details class="dlbook-check"') and page.endswith("</details>")
     assert "<summary" in page and page.count("<summary") == 1
-    assert "✓ The notes' 2 numbers here check out</summary>" in page
+    assert "✓ The VESIT notes' 2 values here check out</summary>" in page
     for shown in ("0.53", "0.6563", "0.65647", "notes' rounding 0.6563", "lines 40–44"):
         assert shown in page, shown
     assert page.count('<th scope="col">') == 4  # a table a screen reader can read
@@ -259,30 +259,46 @@ def test_verify_prints_its_lines_outside_ipython(toy, capsys, monkeypatch):
 
 
 @pytest.mark.parametrize("values, summary", [
-    ({"vesit.t.match": 0.53}, "✓ The notes' number here checks out (0.53)"),
-    ({"vesit.t.match": 0.53, "vesit.t.chain": 0.6563}, "✓ The notes' 2 numbers here check out"),
+    ({"vesit.t.match": 0.53},
+     "✓ A value the notes print to two decimals: the VESIT notes' value checks out (0.53)"),
+    ({"vesit.t.match": 0.53, "vesit.t.chain": 0.6563}, "✓ The VESIT notes' 2 values here check out"),
     ({"vesit.t.erratum": 0.6295},
-     "⚠ The notes' number here is wrong: they print 0.625, correct 0.6295"),
+     "⚠ A value the notes get wrong: the VESIT notes' value is wrong (they print 0.625, correct 0.6295)"),
     ({"vesit.t.match": 0.53, "vesit.t.erratum": 0.6295},
-     "✓ 1 of the notes' 2 numbers here check out; ⚠ 1 is wrong: they print 0.625, correct 0.6295"),
+     "⚠ 1 of the VESIT notes' 2 values here is wrong (they print 0.625, correct 0.6295); "
+     "the other one checks out"),
+    ({"vesit.t.match": 0.53, "vesit.t.chain": 0.6563, "vesit.t.erratum": 0.6295},
+     "⚠ 1 of the VESIT notes' 3 values here is wrong (they print 0.625, correct 0.6295); "
+     "the other 2 check out"),
     ({"vesit.t.erratum": 0.6295, "vesit.t.shape-erratum": (18, 18)},
-     "⚠ The notes' 2 numbers here are wrong: they print 0.625, correct 0.6295; "
-     "they print [21, 21], correct [18, 18]"),
+     "⚠ The VESIT notes' 2 values here are wrong (they print 0.625, correct 0.6295; "
+     "they print [21, 21], correct [18, 18])"),
 ])
 def test_the_summary_says_in_words_what_was_checked(toy, values, summary):
+    """⚠ leads whenever anything is wrong, and the notes are named."""
     assert notes.Checks(notes._evaluate_all(values, None)).summary() == summary
 
 
 def test_a_claim_that_is_not_a_number_is_a_value(registry_dir):
     write(registry_dir, "unit01/vesit.yaml", GOOD.replace("notes_value: 1.0", "notes_value: [a, b]"))
     checks = notes.Checks((notes.evaluate("vesit.a.one", ["a", "b"]),))
-    assert checks.summary() == "✓ The notes' value here checks out ([a, b])"
+    assert checks.summary().endswith(": the VESIT notes' value checks out ([a, b])")
 
 
 def test_a_long_value_stays_in_the_details(toy):
     long = notes.Checks((notes.evaluate("vesit.t.matrix", [[0.5, 1.6], [0.4, 1.7]]),))
-    assert long.summary() == "✓ The notes' number here checks out"
+    assert long.summary() == "✓ A 2x2 pooled matrix: the VESIT notes' value checks out"
     assert "[[0.5, 1.6], [0.4, 1.7]]" in long._repr_html_()
+
+
+def test_large_integers_are_grouped_and_long_quantities_shortened():
+    assert notes._grouped("they print 95000000, correct 0.5, 2026") == (
+        "they print 95,000,000, correct 0.5, 2026")
+    assert notes._gist("largest difference between a step (update, reset) and Keras's "
+                       "with zero biases, over 4 steps, rounded to 5 decimals") == (
+        "largest difference between a step and Keras's with zero biases")
+    assert notes._gist("Minimiser of the loss 1/2 (6 - w x1)^2, with the input x1 "
+                       "recovered from the notes' gradient") == "Minimiser of the loss 1/2 (6 - w x1)^2"
 
 
 def test_verify_raises_before_showing_anything(toy, capsys):
