@@ -25,6 +25,8 @@
 
 from __future__ import annotations
 
+import re
+
 import nbformat
 import numpy as np
 import pytest
@@ -264,13 +266,18 @@ def test_no_hint_repeats_a_line_of_the_solution(q):
 def test_the_notebook_states_the_checkers_numbers():
     nb = nbformat.read(book.ROOT / "solutions" / lab02.NOTEBOOK, as_version=4)
     text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
-    exercise8 = text[text.index("**Exercise 8.**"):]
+    def exercise(n: int) -> str:  # its prompt, from its heading: **Exercise 8 (4 points).**
+        found = re.search(rf"\*\*Exercise {n}( \([^)]*\))?\.\*\*", text)
+        assert found, f"no heading of exercise {n} in {lab02.NOTEBOOK}"
+        return text[found.start():]
+
+    exercise8 = exercise(8)
     exercise8 = exercise8[:exercise8.index("\n\n")]
     assert f"{lab02.REG_MARGIN:.0%} lower" in exercise8
     assert f"{lab02.REG_TRAIN} noisy training and {lab02.REG_VAL} clean validation" in \
         exercise8
     assert f"{lab02.REG_MARGIN:.0%} lower" in lab02.q8.prompt
-    exercise9 = text[text.index("**Exercise 9.**"):]
+    exercise9 = exercise(9)
     assert f"**{lab02.DESIGN_EPOCHS} epochs**" in exercise9
     assert f"batches of {lab02.DESIGN_BATCH}" in exercise9
     assert f"at most {lab02.DESIGN_TARGET:g}" in exercise9
