@@ -124,6 +124,11 @@ def _arrow(ax, a, b, label: str = "", *, rad: float = 0.0, color: str = ARROW,
         ax.text(mx, my, label, ha="center", va="center", fontsize=size, color=color, zorder=3)
 
 
+def _junction(ax, point) -> None:
+    """The dot where a line branches: the lines meet here (a crossing has none)."""
+    ax.add_patch(patches.Circle(point, 0.06, color=ARROW, zorder=2))
+
+
 def _line(ax, points, color: str = ARROW, width: float = 1.3, arrow: bool = False,
           halo: bool = False, linestyle: str = "-"):
     """A polyline through points, with an arrow head on its last segment if asked
@@ -223,7 +228,7 @@ def lstm_cell() -> Figure:
     ax.text(0.3, bus + 0.2, "$h_{t-1}$", ha="left", va="bottom", fontsize=11)
     _line(ax, [(1.9, 0.2), (1.9, bus)])
     ax.text(2.05, 0.25, "$x_t$", ha="left", va="bottom", fontsize=11)
-    ax.add_patch(patches.Circle((1.9, bus), 0.06, color=ARROW, zorder=2))
+    _junction(ax, (1.9, bus))
     for node in (f, i, g, o):
         _arrow(ax, (node[0], bus), node)
     _arrow(ax, f, forget)
@@ -241,7 +246,7 @@ def lstm_cell() -> Figure:
     # crosses the cell state or a label
     _line(ax, [(8.99, 2.55), (11.7, 2.55)], arrow=True)
     ax.text(11.7, 2.75, "$h_t$ (the output)", ha="right", va="bottom", fontsize=10)
-    ax.add_patch(patches.Circle((9.6, 2.55), 0.06, color=ARROW, zorder=2))
+    _junction(ax, (9.6, 2.55))
     _line(ax, [(9.6, 2.55), (9.6, 0.3), (11.7, 0.3)], arrow=True)
     ax.text(11.7, 0.5, "$h_t$ (to the next step)", ha="right", va="bottom", fontsize=10)
     ax.text(5.0, 5.75, "the cell state: changed only by $\\odot\\, f_t$ and "
@@ -264,12 +269,12 @@ def gru_cell() -> Figure:
     z = _gate(ax, 4.6, 2.45, "update $z_t$", r"$\sigma$")
     cand = _gate(ax, 8.5, 2.45, r"candidate $\tilde h_t$", r"$\tanh$", w=1.5)
     _line(ax, [(1.7, top), (1.7, bus), (4.6, bus)])
-    ax.add_patch(patches.Circle((1.7, top), 0.06, color=ARROW, zorder=2))
+    _junction(ax, (1.7, top))
     _line(ax, [(2.3, 0.2), (2.3, 0.7), (8.5, 0.7)])
     _arrow(ax, (8.5, 0.7), cand)
     ax.text(7.0, 0.75, "$x_t$", ha="center", va="bottom", fontsize=10)
     for point in ((1.7, bus), (2.3, bus), (2.3, 0.7)):
-        ax.add_patch(patches.Circle(point, 0.06, color=ARROW, zorder=2))
+        _junction(ax, point)
     _line(ax, [(2.3, 0.7), (2.3, bus)])
     ax.text(2.45, 0.15, "$x_t$", ha="left", va="bottom", fontsize=11)
     _arrow(ax, (3.0, bus), r)
@@ -278,7 +283,7 @@ def gru_cell() -> Figure:
     reset = _op(ax, 3.0, 3.45, r"$\odot$")
     _arrow(ax, r, reset)
     _line(ax, [(1.7, 3.45), (2.76, 3.45)], arrow=True)
-    ax.add_patch(patches.Circle((1.7, 3.45), 0.06, color=ARROW, zorder=2))
+    _junction(ax, (1.7, 3.45))
     # r ⊙ h runs well below the 1− node; the lines it crosses show a gap
     _line(ax, [(3.24, 3.45), (5.45, 3.45), (5.45, 3.1), (7.3, 3.1), (7.3, 2.45),
                (7.75, 2.45)], arrow=True)
