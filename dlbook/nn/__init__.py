@@ -16,9 +16,14 @@ module's docstring names the chapter section that derives it:
 * :mod:`dlbook.nn.conv`: padding arithmetic, 2-D convolution and pooling as
   Keras computes them (Unit 3);
 * :mod:`dlbook.nn.rnn`: one time step of SimpleRNN, LSTM and GRU cells with
-  Keras's weight layout (Unit 4).
+  Keras's weight layout (Unit 4);
 * :mod:`dlbook.nn.attention`: dot-product and additive attention as
-  ``keras.layers.Attention`` and ``AdditiveAttention`` compute them (Unit 4).
+  ``keras.layers.Attention`` and ``AdditiveAttention`` compute them (Unit 4);
+* :mod:`dlbook.nn.autoencoders`: the linear autoencoder and PCA, PSNR and
+  SSIM, sparsity and contractive penalties, noise, and the VAE's Gaussian KL
+  and reparameterisation (Unit 5);
+* :mod:`dlbook.nn.rbm`: a restricted Boltzmann machine trained by
+  contrastive divergence, CD-1 (Unit 5).
 
 Later units add their own modules (``optim``, ``conv``, ``rnn``...) and
 nothing else: every module of this package is imported here and its
