@@ -68,19 +68,32 @@ def train_linear_autoencoder(X, code_size: int, lr: float = 0.1, num_epochs: int
 
     Returns ``(W_enc, W_dec, losses)``: ``W_enc`` is ``(d, code_size)``,
     ``W_dec`` is ``(code_size, d)`` and ``losses[t]`` the loss before step
-    ``t`` (``num_epochs + 1`` values, the last after the final step).
+    ``t`` (``num_epochs + 1`` values, the last after the final step). The
+    gradients of :func:`linear_autoencoder_grads` are computed from the
+    covariance ``C = X^T X / n`` (``d x d``), which gives the same numbers
+    without touching the ``n`` examples at each step: with
+    ``M = W_enc W_dec - I``, ``dW_enc = C M W_dec^T`` and ``dW_dec = W_enc^T C M``.
     """
     X = np.asarray(X, dtype=float)
     rng = np.random.default_rng(seed)
     d = X.shape[1]
     W_enc = rng.normal(scale=init_scale, size=(d, code_size))
     W_dec = rng.normal(scale=init_scale, size=(code_size, d))
-    losses = [linear_autoencoder_loss(X, W_enc, W_dec)]
+    C = X.T @ X / X.shape[0]                 # the data enter only through X^T X / n
+
+    def loss_and_residual(W_enc, W_dec):
+        M = W_enc @ W_dec - np.eye(d)        # X W_enc W_dec - X = X M
+        CM = C @ M
+        return 0.5 * float(np.sum(M * CM)), CM
+
+    losses = []
     for _ in range(num_epochs):
-        dW_enc, dW_dec = linear_autoencoder_grads(X, W_enc, W_dec)
+        loss, CM = loss_and_residual(W_enc, W_dec)
+        losses.append(loss)
+        dW_enc, dW_dec = CM @ W_dec.T, W_enc.T @ CM
         W_enc -= lr * dW_enc
         W_dec -= lr * dW_dec
-        losses.append(linear_autoencoder_loss(X, W_enc, W_dec))
+    losses.append(loss_and_residual(W_enc, W_dec)[0])
     return W_enc, W_dec, np.array(losses)
 
 
