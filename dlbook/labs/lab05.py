@@ -598,12 +598,12 @@ class CD1Exercise(ProcedureExercise):
         message = super().grade(answer)
         data = bars_and_stripes(np.random.default_rng(2), 64)
         try:
-            *_, errors = train_rbm(answer, data, 8, epochs=30, lr=0.2, seed=3)
+            *_, errors = train_rbm(answer, data, 16, epochs=50, lr=0.5, batch=8, seed=3)
         except STUDENT_ERRORS as exc:
             raise Incorrect(sentence(describe_exception(
                 exc, "Your cd1_update, in a training loop of the checker's,"))) from None
         if not (np.isfinite(errors[-1]) and errors[-1] < 0.5 * errors[0]):
-            raise Incorrect(f"trained with your update for 30 epochs on 64 bars-and-stripes "
+            raise Incorrect(f"trained with your update for 50 epochs on 64 bars-and-stripes "
                             f"images, a toy RBM's reconstruction error went from "
                             f"{errors[0]:.3f} to {errors[-1]:.3f}: it should fall to less "
                             "than half.")
@@ -999,13 +999,8 @@ decoder = keras.Sequential([
 ])
 mean, log_var = encoder(inputs)
 vae = keras.Model(inputs, decoder(Sampling()([mean, log_var])))
-
-
-def reconstruction_loss(x, x_hat):  # the cross-entropy summed over the pixels
-    return pixels * keras.losses.binary_crossentropy(x, x_hat)
-
-
-vae.compile(optimizer=keras.optimizers.Adam(learning_rate=3e-3), loss=reconstruction_loss)
+vae.compile(optimizer=keras.optimizers.Adam(learning_rate=3e-3),  # cross-entropy summed over pixels
+            loss=lambda x, x_hat: pixels * keras.losses.binary_crossentropy(x, x_hat))
 history = vae.fit(X_train, X_train, epochs=60, batch_size=64, verbose=0)
 vae_parts = (encoder, decoder)"""
 
@@ -1141,9 +1136,21 @@ q7 = VAEExercise(
 
 #: q8's budget of parameters, and its target: the mean PSNR of the denoised digits on the
 #: checker's 360 held-out digits with its own salt-and-pepper noise (30 % of the pixels;
-#: the noisy digits' PSNR is 9.05 dB). Measured: DESIGN_MEASURED below.
+#: the noisy digits' PSNR is 9.05 dB). Measured on CPU, seeds 0, 1, 2, in a prototype
+#: of this recipe (its noise from other seeds than the lab's; to be re-measured with the
+#: lab's code): the reference (5,264 parameters, trained on noisy inputs) 14.31, 14.39,
+#: 14.44 dB on TensorFlow, 14.51, 14.35, 14.46 on JAX (spread 0.16); the baseline, the
+#: same network trained on clean digits as q1 is, 11.80, 12.08, 12.37 (TensorFlow, spread
+#: 0.57) and 12.25, 12.39, 12.30 (JAX); q1's autoencoder itself (10,448 parameters, over
+#: the budget) 11.75, 12.16, 12.06 (TensorFlow), 12.15, 12.06, 11.92 (JAX). The target
+#: 13.7 is above the baseline's best by 1.31 (twice its spread: 1.14) and below the
+#: reference's worst by 0.61 (twice its spread: 0.32). With the lab's code, on JAX: the
+#: reference 14.64, 14.58, 14.68; the baseline 12.45, 12.42, 12.34; q1's autoencoder
+#: 12.21, 12.06, 11.98.
 PARAM_BUDGET = 6000
-DESIGN_TARGET = 13.5
+DESIGN_TARGET = 13.7
+#: The seed-to-seed spreads (reference, baseline) above, which tests/test_lab05.py uses.
+DESIGN_SPREADS = (0.16, 0.57)
 
 DESIGN_SOLUTION = """\
 rng = np.random.default_rng(seed)
