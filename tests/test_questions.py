@@ -295,3 +295,12 @@ def test_unit_four_questions_of_each_source(bank):
     assert [p.lines for p in bank["mca.lstm"].papers] == ["1611"]
     assert (bank["mca.gru"].marks, bank["mca.gru"].marks_from) == (10, "notes")
     assert bank["r20.bptt"].marks == 10  # the one derivation among the R20 headings
+
+
+def test_unit_five_questions_of_each_source(bank):
+    """The questions the notes and papers ask about Unit 5 (see each unit05 file's header)."""
+    counts = {s: sum(q.source == s for q in questions.for_unit(5)) for s in notes.sources()}
+    assert counts == {"000": 1, "002": 0, "003": 6, "004": 3}
+    assert [p.lines for p in bank["mca.vae"].papers] == ["1637", "1741"]
+    assert (bank["mca.autoencoder-dbm"].marks, bank["mca.autoencoder-dbm"].marks_from) == (10, "notes")
+    assert bank["mca.dbn-vs-dbm"].answer == "ch5-exam-dbn-vs-dbm"
