@@ -188,14 +188,18 @@ def _png(fig) -> bytes:
     return out.getvalue()
 
 
-def render_frame(func: Callable, kwargs: Mapping[str, Any], alt: str | None) -> str:
+def render_frame(func: Callable, kwargs: Mapping[str, Any], alt: str | None,
+                 shown: str | None = None) -> str:
     """Call ``func(**kwargs)`` and return what it shows as HTML: its printed
-    text in a <pre>, each figure as an <img> with alt text."""
+    text in a <pre>, each figure as an <img> with alt text. The alt text ends
+    with ``shown``, the controls' settings in the reader's words (their labels
+    and value labels, as the web controls show them); by default the arguments."""
     import matplotlib.pyplot as plt
 
     parts: list[str] = []
     text = io.StringIO()
     values = ", ".join(f"{k} = {v}" for k, v in kwargs.items())
+    shown = values if shown is None else shown
 
     def flush_text():
         if text.getvalue():
@@ -212,7 +216,7 @@ def render_frame(func: Callable, kwargs: Mapping[str, Any], alt: str | None) -> 
                                 "figure shows') so every frame has alt text")
             flush_text()
             data = base64.b64encode(_png(fig)).decode("ascii")
-            parts.append(f'<img alt="{html.escape(alt)} ({html.escape(values)})" '
+            parts.append(f'<img alt="{html.escape(alt)} ({html.escape(shown)})" '
                          f'src="data:image/png;base64,{data}">')
             plt.close(fig)
 
@@ -331,7 +335,10 @@ def web_html(func: Callable, controls: list[Control], fixed: Mapping[str, Any],
         kwargs = {c.name: c.values[c.start] for c in controls}
         kwargs.update({c.name: c.values[i] for c, i in zip(moving, combo)})
         kwargs.update(fixed)
-        frame = render_frame(func, kwargs, alt)
+        position = dict(zip(map(id, moving), combo))
+        shown = ", ".join(f"{c.label} = {c.labels[position.get(id(c), c.start)]}"
+                          for c in controls)
+        frame = render_frame(func, kwargs, alt, shown)
         index.append(seen.setdefault(frame, len(frames)))
         if index[-1] == len(frames):
             frames.append(frame)

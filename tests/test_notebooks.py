@@ -15,6 +15,8 @@
 
 from __future__ import annotations
 
+import copy
+
 import re
 
 import nbformat
@@ -110,6 +112,11 @@ def test_no_editor_or_colab_metadata(path):
         stray = [k for k in ("colab", "outputId", "executionInfo") if k in cell.metadata]
         assert not stray, f"{rel(path)}: cell metadata {stray}; run python -m tools.nbclean"
     assert nb.metadata.get("kernelspec", {}).get("name") == "python3"
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type == "code":
+            assert len(nbclean.join_streams(copy.deepcopy(cell.outputs))) == len(cell.outputs), (
+                f"{rel(path)} cell {i}: its printed text is stored in pieces; "
+                "run python -m tools.nbclean")
 
 
 @pytest.mark.parametrize("path", ALL, ids=rel)

@@ -108,6 +108,19 @@ def test_a_demo_that_fails_names_the_values_that_broke_it():
 
 # ---- the web version ---------------------------------------------------------------------
 
+def test_each_frame_says_its_settings_as_the_controls_label_them():
+    def drawn(second_write=1.0, gate="in"):
+        plt.figure()
+        plt.plot([0, second_write])
+    a = control("second_write", ipywidgets.FloatSlider(value=1.0, min=0.0, max=2.0, step=1.0,
+                                                        description="second write"))
+    b = control("gate", ipywidgets.Dropdown(options=[("input gate", "in"), ("forget gate", "f")]))
+    data = payload(web_html(drawn, [a, b], {}, "A line"))
+    alts = [re.search(r'alt="([^"]*)"', frame).group(1) for frame in data["frames"]]
+    assert "A line (second write = 2.00, gate = forget gate)" in alts
+    assert not any("second_write" in alt or "= f)" in alt for alt in alts)
+
+
 def test_every_combination_has_a_frame_and_equal_frames_are_stored_once():
     a = control("a", ipywidgets.IntSlider(value=2, min=1, max=3))
     b = control("b", ["x", "y"])

@@ -5,7 +5,10 @@
   version (dlbook.widgets), so the state would only load dead widgets;
 - set the kernelspec every notebook uses;
 - copy a figure's alt text from its cell's `# alt: ...` comment into the cell
-  metadata that Jupyter Book puts on the <img> (`mystnb.image.alt`).
+  metadata that Jupyter Book puts on the <img> (`mystnb.image.alt`);
+- join adjacent stream outputs of one stream (stdout, stderr): a busy machine
+  delivers a cell's prints in more pieces, and the stored file should not
+  depend on that (nbval and the book join them anyway).
 
 Usage: python -m tools.nbclean [NOTEBOOK ...]   (default: every notebook)
 """
@@ -33,6 +36,19 @@ def alt_text(source: str) -> str | None:
     return None
 
 
+def join_streams(outputs: list) -> list:
+    """``outputs`` with each run of adjacent pieces of one stream joined, text unchanged."""
+    joined: list = []
+    for out in outputs:
+        last = joined[-1] if joined else None
+        if (out.get("output_type") == "stream" and last is not None
+                and last.get("output_type") == "stream" and last.get("name") == out.get("name")):
+            last["text"] = "".join(last["text"]) + "".join(out["text"])
+        else:
+            joined.append(out)
+    return joined
+
+
 def clean(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     for key in NOTEBOOK_KEYS:
         nb.metadata.pop(key, None)
@@ -42,6 +58,7 @@ def clean(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
             cell.metadata.pop(key, None)
         if cell.cell_type != "code":
             continue
+        cell.outputs = join_streams(cell.outputs)
         alt = alt_text(cell.source)
         if alt:
             cell.metadata.setdefault("mystnb", {}).setdefault("image", {})["alt"] = alt
