@@ -37,7 +37,7 @@ SEED = dlbook.setup(verbose=False).seed
 
 def cases(table):
     """Rows (id, answer, expected, says) as pytest parameters; a row that is already a
-    ``pytest.param`` (an open finding, marked xfail) is kept as it is."""
+    ``pytest.param`` (one with marks of its own) is kept as it is."""
     return [pytest.param(*row[1:], id=row[0]) if type(row) is tuple else row
             for row in table]
 
@@ -173,15 +173,11 @@ Q1 = [
     ("untrained", ae_untrained, "incorrect", ("train", "MSE", "PSNR")),
     ("history-not-model", ae_history, "incorrect", ("History", "model")),
     pytest.param(ae_identity, "incorrect", ("code", "bottleneck", "narrow", "encoder"),
-                 id="identity-no-code", marks=pytest.mark.xfail(strict=True, reason=(
-                     "finding: an untrained Dense(64) identity, no code at all, passes q1 "
-                     "(MSE 0, PSNR inf); the prompt asks for an encoder down to a code"))),
+                 id="identity-no-code"),
     ("encoder-only", ae_encoder_only, "incorrect", ("shape", "64")),
     ("classifier", ae_classifier, "incorrect", ("shape", "64", "10")),
     # logits with from_logits are a correct form (unit guide; q7 reads a decoder's logits)
-    pytest.param(ae_logits, "correct", (), id="logits-out", marks=pytest.mark.xfail(
-        strict=True, reason="finding: q1 rejects a well-trained autoencoder that outputs "
-        "logits, saying it 'has hardly learned'; q7 accepts logits")),
+    pytest.param(ae_logits, "correct", (), id="logits-out"),
     ("undertrained-code-16", ae_undertrained, "incorrect", ("train", "epoch")),
     ("memorised-handed-out-digits", ae_memoriser, "incorrect",
      ("code", "bottleneck", "narrow", "MSE", "PSNR")),
@@ -195,8 +191,6 @@ def test_q1(build, expected, says):
     assert_graded(q1, build(), expected, says)
 
 
-@pytest.mark.xfail(strict=True, reason="finding: an autoencoder with a code of 16 trained too "
-                   "briefly is told 'A code of 2 numbers keeps too little', a slip it did not make")
 def test_q1_names_only_the_slip_made():
     # a recorded slip's message only when the answer matches that slip (the lab rules)
     result = q1.evaluate(ae_undertrained())
@@ -337,8 +331,7 @@ def identity_model():
 Q3 = [
     ("functional", denoiser_functional, "correct", ()),
     pytest.param(lambda: without_sigmoid(denoiser_functional(), lambda: dense_ae(out=None)),
-                 "correct", (), id="logits-out", marks=pytest.mark.xfail(
-                     strict=True, reason="finding: as q1's logits-out")),
+                 "correct", (), id="logits-out"),
     ("fresh-noise-all-digits", denoiser_fresh_noise_all_digits, "correct", ()),
     ("trained-on-clean", ae_sequential, "incorrect", ("noisy", "noise")),  # q1's autoencoder
     ("inputs-targets-swapped", denoiser_swapped, "incorrect", ("dB",)),
@@ -482,10 +475,7 @@ Q6 = [
     ("minus-half", lambda m, lv, e: m + ops.exp(-0.5 * lv) * e, "incorrect", ()),
     ("no-noise", lambda m, lv, e: m + ops.exp(0.5 * lv), "incorrect", ()),
     ("mean-times-sigma", lambda m, lv, e: m * ops.exp(0.5 * lv) + e, "incorrect", ()),
-    pytest.param(sample_own_noise, "incorrect", ("eps",), id="own-noise",
-                 marks=pytest.mark.xfail(strict=True, reason=(
-                     "finding: drawing its own noise instead of using eps gets only "
-                     "'entries of z differ', not that the given eps must be used"))),
+    pytest.param(sample_own_noise, "incorrect", ("eps",), id="own-noise"),
     ("mean-only", lambda m, lv, e: m, "incorrect", ()),  # no sample at all
 ]
 
@@ -602,10 +592,7 @@ Q7 = [
     ("untrained", vae_untrained, "incorrect", ("ELBO", "train", "nats")),
     ("decoder-logits", vae_logit_decoder, "correct", ()),  # logits: a correct form
     pytest.param(lambda: vae_trained()[1::-1], "incorrect",
-                 ("order", "swap", "(encoder, decoder)", "64 pixels"), id="parts-swapped",
-                 marks=pytest.mark.xfail(strict=True, reason=(
-                     "finding: (decoder, encoder) is told the encoder 'raised ValueError' "
-                     "with the checker's own file and line, not that the pair is swapped"))),
+                 ("order", "swap", "(encoder, decoder)", "64 pixels"), id="parts-swapped"),
     ("the-vae", lambda: vae_trained()[2], "incorrect", ("encoder", "decoder", "pair", "tuple")),
     ("z-encoder", vae_z_encoder, "incorrect", ("mean", "log_var")),
     ("none", lambda: None, "incorrect|blank", ()),
@@ -677,8 +664,7 @@ Q8 = [
     ("conv-fresh-noise-all-digits", sp_conv, "correct", ()),
     pytest.param(lambda: without_sigmoid(sp_dense_32_12(),
                                          lambda: dense_ae(code=12, hidden=32, out=None)),
-                 "correct", (), id="logits-out", marks=pytest.mark.xfail(
-                     strict=True, reason="finding: as q1's logits-out")),
+                 "correct", (), id="logits-out"),
     ("trained-on-clean", sp_clean_in_budget, "incorrect", ("noise", "noisy", "PSNR", "dB")),
     ("over-budget", sp_over_budget, "incorrect", ("6,000", "6000", "parameters", "budget")),
     ("q1-autoencoder", ae_sequential, "incorrect", ("6,000", "6000", "parameters", "budget")),
