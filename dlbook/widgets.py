@@ -207,8 +207,10 @@ def render_frame(func: Callable, kwargs: Mapping[str, Any], alt: str | None,
             text.seek(0)
             text.truncate()
 
+    before = set(plt.get_fignums())  # figures open before the call are not the demo's
+
     def show(*_args, **_kwargs):
-        for num in plt.get_fignums():
+        for num in [n for n in plt.get_fignums() if n not in before]:
             fig = plt.figure(num)
             if alt is None:
                 plt.close(fig)
@@ -229,7 +231,8 @@ def render_frame(func: Callable, kwargs: Mapping[str, Any], alt: str | None,
     except DemoError:
         raise
     except Exception as err:  # noqa: BLE001 - reported with the values that caused it
-        plt.close("all")
+        for num in set(plt.get_fignums()) - before:
+            plt.close(num)
         raise DemoError(f"{getattr(func, '__name__', 'the demo')}({values}) raised "
                         f"{type(err).__name__}: {err}. Choose web values it can draw.") from err
     finally:

@@ -91,6 +91,16 @@ def test_a_frame_keeps_each_figure_as_an_image_with_alt_text():
     assert plt.show is not None and plt.show.__module__ == "matplotlib.pyplot"
 
 
+def test_a_frame_shows_only_the_figures_the_demo_drew():
+    other = plt.figure()  # left open by someone else (another test, an earlier cell)
+    try:
+        assert render_frame(printer, {"a": 2, "b": "x"}, None) == "<pre>a is 2, b is x\n</pre>"
+        frame = render_frame(drawer, {"a": 0.5}, "A line")
+        assert frame.count("<img") == 1 and plt.get_fignums() == [other.number]
+    finally:
+        plt.close(other)
+
+
 def test_a_figure_without_alt_text_is_refused():
     with pytest.raises(DemoError, match="alt="):
         render_frame(drawer, {"a": 1.0}, None)
