@@ -856,3 +856,22 @@ def test_compare_models_returns_structured_mismatches(build, kind, where):
         assert m is None
     else:
         assert (m.kind, m.where) == (kind, where) and m.text
+
+
+def test_trained_on_logits_reads_every_form_of_the_compiled_loss():
+    import keras
+
+    from dlbook.exercises.model import trained_on_logits
+
+    def compiled(loss):
+        model = keras.Sequential([keras.Input(shape=(3,)), keras.layers.Dense(1)])
+        model.compile(loss=loss)
+        return model
+
+    logits = keras.losses.BinaryCrossentropy(from_logits=True)
+    probabilities = keras.losses.BinaryCrossentropy()
+    assert trained_on_logits(compiled(logits))
+    assert trained_on_logits(compiled([logits]))
+    assert not trained_on_logits(compiled("binary_crossentropy"))
+    assert not trained_on_logits(compiled(probabilities))
+    assert not trained_on_logits(keras.Sequential([keras.Input(shape=(3,)), keras.layers.Dense(1)]))

@@ -26,6 +26,7 @@ import pytest
 from dlbook import measure, nn
 from dlbook import _data, datasets
 from dlbook.labs import lab04_text
+from dlbook.exercises.model import trained_on_logits
 from tests import synthetic
 from tests.notebook_scan import solution_cell
 
@@ -188,7 +189,7 @@ def test_a_logits_head_is_read_as_logits():
                               keras.layers.Bidirectional(keras.layers.LSTM(2)),
                               keras.layers.Dense(1)])
     model.compile(loss=keras.losses.BinaryCrossentropy(from_logits=True))
-    assert lab04_text._trained_on_logits(model)
+    assert trained_on_logits(model)
     X = q.X_train[:20]
     logits = keras.ops.convert_to_numpy(model.predict(X, verbose=0))[:, 0]
     np.testing.assert_allclose(lab04_text.positive_probability(model, X),

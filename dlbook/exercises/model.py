@@ -58,6 +58,25 @@ KEY_WORDS = {
 _MISSING = object()
 
 
+def trained_on_logits(model) -> bool:
+    """Whether the model was compiled with a loss that reads its outputs as logits.
+
+    True when its loss (one, a list or a dict of them) has ``from_logits=True`` in its
+    config; a loss given by name (``"binary_crossentropy"``) reads probabilities.
+    """
+    loss = getattr(model, "loss", None)
+    losses = loss.values() if isinstance(loss, dict) else (
+        loss if isinstance(loss, (list, tuple)) else [loss])
+    for item in losses:
+        try:
+            if item is not None and not isinstance(item, str) and \
+                    item.get_config().get("from_logits"):
+                return True
+        except Exception:  # noqa: BLE001 - a loss without a config
+            pass
+    return False
+
+
 def semantic_keys(config: dict) -> list[str]:
     """The keys of a layer config that change what the layer computes."""
     return [k for k in config if k not in IGNORED_KEYS

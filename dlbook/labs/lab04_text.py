@@ -25,7 +25,7 @@ from dlbook.datasets import load_small_sentiment
 from dlbook.exercises import Case, FunctionExercise, Incorrect, Right, Wrong
 from dlbook.exercises.compare import fmt, type_name
 from dlbook.exercises.design import DesignExercise
-from dlbook.exercises.model import computing_layers
+from dlbook.exercises.model import computing_layers, trained_on_logits
 from dlbook.measure import approx
 
 NOTEBOOK = "04_rnn_lab.ipynb"
@@ -112,21 +112,6 @@ def _bidirectional_cells(model) -> list[str]:
             if isinstance(layer, keras.layers.Bidirectional)]
 
 
-def _trained_on_logits(model) -> bool:
-    """Whether the model was compiled with a loss that reads its outputs as logits."""
-    loss = getattr(model, "loss", None)
-    losses = loss.values() if isinstance(loss, dict) else (
-        loss if isinstance(loss, (list, tuple)) else [loss])
-    for item in losses:
-        try:
-            if item is not None and not isinstance(item, str) and \
-                    item.get_config().get("from_logits"):
-                return True
-        except Exception:  # noqa: BLE001 - a loss without a config
-            pass
-    return False
-
-
 def built_input_shape(model) -> tuple:
     """The model's input shape, or :class:`Incorrect` for a model never built."""
     try:
@@ -146,7 +131,7 @@ def positive_probability(model, X) -> np.ndarray:
     keras = _keras()
     out = np.asarray(keras.ops.convert_to_numpy(model.predict(X, verbose=0)), dtype=float)
     out = out.reshape(len(out), -1)
-    logits = _trained_on_logits(model) or out.min() < 0 or out.max() > 1 or (
+    logits = trained_on_logits(model) or out.min() < 0 or out.max() > 1 or (
         out.shape[1] > 1 and not np.allclose(out.sum(axis=1), 1, atol=1e-3))
     if logits and out.shape[1] == 1:
         out = 1 / (1 + np.exp(-np.clip(out, -60, 60)))

@@ -52,7 +52,7 @@ import numpy as np
 from dlbook.exercises import DesignExercise, Incorrect, ProcedureExercise, Right, Wrong
 from dlbook.exercises.compare import fmt, sentence, type_name
 from dlbook.exercises.core import STUDENT_ERRORS, describe_exception
-from dlbook.labs.lab04_text import _trained_on_logits as trained_on_logits
+from dlbook.exercises.model import trained_on_logits
 from dlbook.measure import approx
 from dlbook.nn import autoencoders as nn_ae
 from dlbook.nn.activations import sigmoid
