@@ -1,0 +1,695 @@
+"""Exercises of Lab 6, generative adversarial networks.
+
+The notebook is ``solutions/06_gans_lab.ipynb``. The exercises check skills of the
+Unit 6 chapter on data the student has not seen:
+
+* q1: the optimal discriminator D*(x) = p_data / (p_data + p_g) on a grid, in NumPy,
+  with the convention D* = 1/2 where both densities are 0;
+* q2: the value V(D*, G) by quadrature, and the Jensen-Shannon divergence it gives;
+* q3: the discriminator's loss and the saturating and non-saturating generator losses
+  from logits, in keras.ops, stable at logits of +-50 (``GanLossExercise``);
+* q4: a 1-D GAN whose generator matches N(4, 1.25), graded on noise the checker draws,
+  with the losses near their equilibrium values 2 ln 2 and ln 2 (``OneDGanExercise``);
+* q5: the mode-coverage score of 2-D samples (modes covered, high-quality fraction), for
+  any set of centres;
+* q6: a design exercise: a recipe for the 2-D ring-of-Gaussians GAN that covers at
+  least ``DESIGN_MODES`` of the 8 modes on seeds the checker picks and trains itself,
+  where the lab's baseline collapses (``RingDesignExercise``).
+
+q1, q2, q3 and q5 are :class:`~dlbook.exercises.ProcedureExercise`: checked on cases the
+notebook never shows, a slip's message only when the answer makes that slip on every
+case. The GANs are trained with :func:`dlbook.gan.train_gan`, which runs on TensorFlow
+and on JAX; the ring and its score come from :mod:`dlbook.nn.gan_mixture`.
+
+``MARGINS`` records, for each target of q4 and q6, what the reference and the baseline
+it shuts out reach at three seeds on TensorFlow and on JAX.
+
+Use: ``from dlbook.labs.lab06 import q1, q2, ...``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from typing import Any, Callable
+
+import numpy as np
+
+from dlbook.exercises import Exercise, Incorrect, NotAttempted, ProcedureExercise, Right, Wrong
+from dlbook.exercises.compare import fmt, sentence, type_name
+from dlbook.exercises.core import call_student, describe_exception
+from dlbook.nn import gan_mixture
+
+NOTEBOOK = "06_gans_lab.ipynb"
+
+LOG4 = math.log(4.0)
+
+
+def _keras():
+    import keras
+
+    return keras
+
+
+class _LazyOps:
+    """``keras.ops``, imported at the first use: the references below read ``ops`` as the
+    notebook's cells do (their source is the solution shown), and importing this module
+    imports no Keras."""
+
+    def __getattr__(self, name: str):
+        from keras import ops as keras_ops
+
+        return getattr(keras_ops, name)
+
+
+ops = _LazyOps()
+
+
+def _to_np(value) -> Any:
+    """A Keras tensor (or anything with ``__array__``) as NumPy; other values unchanged."""
+    if hasattr(value, "shape") and not isinstance(value, np.ndarray):
+        try:
+            return np.asarray(_keras().ops.convert_to_numpy(value))
+        except Exception:  # noqa: BLE001 - not a tensor after all: compare() says what it is
+            return value
+    return value
+
+
+# ---- densities on a grid, for q1 and q2 --------------------------------------------------
+
+
+def normal_pdf(x, mean, std):
+    """The density of N(mean, std^2) at x."""
+    x = np.asarray(x, dtype=float)
+    return np.exp(-0.5 * ((x - mean) / std) ** 2) / (std * math.sqrt(2 * math.pi))
+
+
+def mixture_pdf(x, weights, means, stds):
+    """The density of a mixture of 1-D Gaussians at x."""
+    return sum(w * normal_pdf(x, m, s) for w, m, s in zip(weights, means, stds))
+
+
+def _random_mixture(rng, x):
+    k = int(rng.integers(1, 4))
+    w = rng.dirichlet(np.ones(k))
+    return mixture_pdf(x, w, rng.uniform(-4, 4, k), rng.uniform(0.4, 1.5, k))
+
+
+def _grid_case(rng, n, lo, hi):
+    """A uniform grid from lo to hi and two random mixtures on it. Far enough out, both
+    densities underflow to exactly 0.0 (float64 underflows below about 1e-308)."""
+    x = np.linspace(lo, hi, n)
+    return x, _random_mixture(rng, x), _random_mixture(rng, x)
+
+
+_rng = np.random.default_rng(606)
+
+
+# ---- q1: the optimal discriminator -------------------------------------------------------
+
+
+def optimal_discriminator(p_data, p_g):
+    """D*(x) = p_data / (p_data + p_g) at each point, and 1/2 where both are 0."""
+    p_data = np.asarray(p_data, dtype=float)
+    p_g = np.asarray(p_g, dtype=float)
+    total = p_data + p_g
+    safe = np.where(total > 0, total, 1.0)
+    return np.where(total > 0, p_data / safe, 0.5)
+
+
+def _d_star_cases():
+    cases = []
+    for n, lo, hi, words in [(9, -3.0, 3.0, "9 points from -3 to 3"),
+                             (41, -60.0, 60.0, "41 points from -60 to 60, where both "
+                                               "densities are 0 far out"),
+                             (25, -8.0, 40.0, "25 points from -8 to 40")]:
+        x, p, q = _grid_case(_rng, n, lo, hi)
+        cases.append(((p, q), f"two mixtures of Gaussians on {words}"))
+    return cases
+
+
+def _both_zero_nan(p, q):
+    with np.errstate(all="ignore"):
+        return np.asarray(p, float) / (np.asarray(p, float) + np.asarray(q, float))
+
+
+def _both_zero_0(p, q):
+    p, q = np.asarray(p, float), np.asarray(q, float)
+    with np.errstate(all="ignore"):
+        return np.where(p + q > 0, p / (p + q), 0.0)
+
+
+def _both_zero_1(p, q):
+    p, q = np.asarray(p, float), np.asarray(q, float)
+    with np.errstate(all="ignore"):
+        return np.where(p + q > 0, p / (p + q), 1.0)
+
+
+def _with_half(f):
+    """``f``, with the convention D* = 1/2 where both densities are 0, so that a slip in
+    ``f`` is named whatever the student did at those points."""
+    def slip(p, q):
+        p, q = np.asarray(p, float), np.asarray(q, float)
+        with np.errstate(all="ignore"):
+            return np.where(p + q > 0, f(p, q), 0.5)
+    return slip
+
+
+D_STAR_SLIPS = [
+    (_with_half(lambda p, q: q / (p + q)),
+     "you gave p_g / (p_data + p_g), the probability that x is a fake: D(x) is the "
+     "probability that x comes from the data, so p_data goes on top."),
+    (_with_half(lambda p, q: p / q),
+     "p_data / p_g is a density ratio, not a probability (it exceeds 1 where the data "
+     "are denser): D* divides p_data by the total density p_data + p_g."),
+    (_with_half(lambda p, q: p / (p + q) > 0.5),
+     "D* is a probability between 0 and 1, not a decision: return p_data / (p_data + p_g) "
+     "itself, not whether it exceeds 1/2."),
+    (_both_zero_0, "where both densities are 0 you returned 0: the prompt fixes D* = 1/2 "
+                   "there (no x is ever drawn there, and 1/2 is the discriminator's "
+                   "'cannot tell' value)."),
+    (_both_zero_1, "where both densities are 0 you returned 1: the prompt fixes D* = 1/2 "
+                   "there (no x is ever drawn there, and 1/2 is the discriminator's "
+                   "'cannot tell' value)."),
+]
+
+
+class GridProcedure(ProcedureExercise):
+    """A NumPy procedure on densities on a grid; hidden cases draw new mixtures (a
+    redrawn array of uniform numbers is not a density), and a NaN where both densities
+    are 0 is named."""
+
+    def __init__(self, *args, draw: Callable, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._draw = draw
+
+    def _hidden_args(self, args, rng):
+        return self._draw(args, rng)
+
+    def grade(self, answer: Any) -> str:
+        try:
+            return super().grade(answer)
+        except Incorrect as exc:
+            if "inf" in str(exc) and "NaN" not in str(exc):
+                raise Incorrect(
+                    f"{exc} Far in a tail, where p_g is tiny next to p_data, 1 - D* rounds to "
+                    "0.0 and its log is -inf: write log(1 - D*) as log(p_g / (p_data + "
+                    "p_g)), which stays finite.") from None
+            if "NaN" in str(exc):
+                raise Incorrect(
+                    f"{exc} Where both densities are 0, p_data / (p_data + p_g) is 0/0: "
+                    "the prompt's convention applies there (np.where picks a value where "
+                    "the total is 0).") from None
+            raise
+
+
+def _redraw_d_star(args, rng):
+    p, q = args
+    n = len(p)
+    lo, hi = (-60.0, 60.0) if n == 41 else (-3.0 - rng.uniform(0, 5), 3.0 + rng.uniform(0, 40))
+    _, p2, q2 = _grid_case(rng, n, lo, hi)
+    return (p2, q2)
+
+
+def _d_star_in_place(p_data, p_g):
+    p_g += p_data  # writes the total into the caller's array
+    out = np.full(p_g.shape, 0.5)
+    np.divide(p_data, p_g, out=out, where=p_g > 0)
+    return out
+
+
+def _d_star_by_masks(p_data, p_g):
+    out = [0.5] * len(p_data)
+    for i, (a, b) in enumerate(zip(p_data, p_g)):
+        if a + b > 0:
+            out[i] = a / (a + b)
+    return out
+
+
+q1 = GridProcedure(
+    "q1", "The optimal discriminator by hand",
+    points=1,
+    reference=optimal_discriminator, outputs=("D*",), cases=_d_star_cases(),
+    slips=D_STAR_SLIPS, slips_on_every_case=True, atol=1e-9, draw=_redraw_d_star,
+    prompt="Write optimal_discriminator(p_data, p_g) in NumPy. p_data and p_g are the data's "
+           "and the generator's densities at the points of a grid (two arrays of the same "
+           "shape). Return, at each point, the output of the best possible discriminator "
+           "against that generator. Where both densities are exactly 0 the formula is 0/0: "
+           "return 1/2 there. Do not change the arrays you are given.",
+    hints=[
+        "For a fixed G, V(D, G) is an integral over x of p_data(x) log D(x) + p_g(x) "
+        "log(1 - D(x)): maximise the integrand point by point (the chapter's "
+        "ch6-gan-game section). What D(x) maximises a log y + b log(1 - y)?",
+        "D* = p_data / (p_data + p_g); np.where(total > 0, ..., 0.5) applies the "
+        "convention, with the total replaced by 1 where it is 0 so that nothing divides "
+        "by zero.",
+    ],
+    wrong_answers=[
+        Wrong(_d_star_in_place, "changed one of its input arrays in place"),
+        Wrong(_both_zero_nan, "0/0"),
+    ],
+    right_answers=[
+        Right(_d_star_by_masks, "a loop over the points, returning a list"),
+        Right(lambda p_data, p_g: np.divide(
+            p_data, np.add(p_data, p_g), out=np.full(np.shape(p_data), 0.5),
+            where=np.add(p_data, p_g) > 0), "np.divide with where= and out="),
+    ],
+    solution_context=lambda: {"np": np},
+)
+
+
+# ---- q2: V(D*, G) and the Jensen-Shannon divergence --------------------------------------
+
+
+def _xlogy(a, b):
+    """a log b, with 0 log 0 = 0 (the limit)."""
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    return np.where(a > 0, a * np.log(np.where(a > 0, b, 1.0)), 0.0)
+
+
+def value_at_optimum(x, p_data, p_g):
+    """(V(D*, G), JS(p_data || p_g)): the game's value at the optimal discriminator, by the
+    Riemann sum on a uniform grid x, and the Jensen-Shannon divergence (natural log),
+    V(D*, G) = -log 4 + 2 JS. log D* and log(1 - D*) are taken as log(p_data / total) and
+    log(p_g / total): where p_g is tiny next to p_data, 1 - D* rounds to 0."""
+    x = np.asarray(x, dtype=float)
+    p_data, p_g = np.asarray(p_data, dtype=float), np.asarray(p_g, dtype=float)
+    dx = x[1] - x[0]
+    total = np.where(p_data + p_g > 0, p_data + p_g, 1.0)
+    v = float(np.sum(_xlogy(p_data, p_data / total) + _xlogy(p_g, p_g / total)) * dx)
+    return v, (v + np.log(4.0)) / 2.0
+
+
+def _value_cases():
+    cases = []
+    for n, lo, hi, words in [(801, -12.0, 12.0, "801 points from -12 to 12"),
+                             (1201, -40.0, 40.0, "1201 points from -40 to 40, where "
+                                                 "both densities are 0 far out")]:
+        x, p, q = _grid_case(_rng, n, lo, hi)
+        cases.append(((x, p, q), f"two mixtures of Gaussians on {words}"))
+    x = np.linspace(-10.0, 10.0, 601)
+    p = mixture_pdf(x, [0.3, 0.7], [-2.0, 1.5], [0.8, 1.1])
+    cases.append(((x, p, p.copy()), "p_g = p_data, a mixture on 601 points from -10 to 10"))
+    return cases
+
+
+def _redraw_value(args, rng):
+    x, p, q = args
+    if np.array_equal(p, q):
+        p2 = _random_mixture(rng, x)
+        return (x, p2, p2.copy())
+    _, p2, q2 = _grid_case(rng, len(x), float(x[0]), float(x[-1]))
+    return (x, p2, q2)
+
+
+def _v_only(f):
+    def slip(x, p, q):
+        v, _ = value_at_optimum(x, p, q)
+        return v, f(v)
+    return slip
+
+
+def _v_no_dx(x, p, q):
+    v, _ = value_at_optimum(x, p, q)
+    v = v / (np.asarray(x)[1] - np.asarray(x)[0])
+    return v, (v + np.log(4.0)) / 2
+
+
+def _v_data_term_only(x, p, q):
+    x = np.asarray(x, dtype=float)
+    p, q = np.asarray(p, dtype=float), np.asarray(q, dtype=float)
+    v = float(np.sum(_xlogy(p, p / np.where(p + q > 0, p + q, 1.0))) * (x[1] - x[0]))
+    return v, (v + np.log(4.0)) / 2
+
+
+VALUE_SLIPS = [
+    (_v_only(lambda v: v + np.log(4.0)),
+     "V(D*, G) = -log 4 + 2 JS: the divergence is half of V + log 4."),
+    (_v_only(lambda v: (v + np.log(4.0)) / 2 / np.log(2.0)),
+     "you gave the divergence in bits (log base 2): use the natural logarithm, as V "
+     "does, JS = (V + log 4) / 2."),
+    (_v_only(lambda v: (v - np.log(4.0)) / 2),
+     "the sign of log 4: at p_g = p_data the divergence is 0 and V = -log 4, so "
+     "JS = (V + log 4) / 2."),
+    (_v_only(lambda v: -v),
+     "the divergence is not -V: V(D*, G) = -log 4 + 2 JS, so JS = (V + log 4) / 2."),
+    (_v_no_dx, "a sum over the grid is not an integral: multiply by the spacing dx of the "
+               "grid (x[1] - x[0])."),
+    (_v_data_term_only, "V has two expectations: the data's, of log D*(x), and the "
+                        "generator's, of log(1 - D*(x)); you left out the second."),
+]
+
+
+def _value_in_place(x, p_data, p_g):
+    total = p_data + p_g
+    total[total == 0] = 1.0
+    p_data *= np.log(np.where(p_data > 0, p_data / total, 1.0))  # overwrites the caller's
+    p_g *= np.log(np.where(p_g > 0, p_g / total, 1.0))
+    v = float(np.sum(p_data + p_g) * (x[1] - x[0]))
+    return v, (v + np.log(4.0)) / 2
+
+
+def _value_trapezoid(x, p_data, p_g):
+    from scipy.integrate import trapezoid
+    from scipy.special import xlogy
+
+    total = np.maximum(np.add(p_data, p_g), 1e-300)
+    v = trapezoid(xlogy(p_data, p_data / total) + xlogy(p_g, p_g / total), x)
+    return [v, 0.5 * v + np.log(2.0)]
+
+
+def _value_one_minus_d(x, p_data, p_g):
+    """The textbook form with 1 - D*: -inf where 1 - D* rounds to 0."""
+    d = optimal_discriminator(p_data, p_g)
+    with np.errstate(all="ignore"):
+        v = float(np.sum(_xlogy(p_data, d) + _xlogy(p_g, 1.0 - d)) * (x[1] - x[0]))
+    return v, (v + np.log(4.0)) / 2
+
+
+def _value_by_kl(x, p_data, p_g):
+    from scipy.special import rel_entr
+
+    x = np.asarray(x, dtype=float)
+    m = (np.asarray(p_data) + np.asarray(p_g)) / 2
+    dx = x[1] - x[0]
+    js = 0.5 * np.sum(rel_entr(p_data, m)) * dx + 0.5 * np.sum(rel_entr(p_g, m)) * dx
+    return 2 * js - np.log(4.0), js
+
+
+q2 = GridProcedure(
+    "q2", "The value of the game at the optimal discriminator",
+    points=2,
+    reference=value_at_optimum, outputs=("V", "JS"), cases=_value_cases(),
+    slips=VALUE_SLIPS, slips_on_every_case=True, atol=1e-5, draw=_redraw_value,
+    prompt="Write value_at_optimum(x, p_data, p_g) in NumPy. x is a uniform grid and p_data, "
+           "p_g are two densities on it. Return two numbers: V(D*, G), the value "
+           "E_data[log D*(x)] + E_g[log(1 - D*(x))] of the game at the optimal "
+           "discriminator, computed as a sum over the grid times its spacing, with "
+           "0 log 0 = 0 (and every term finite: far in a tail, 1 - D* can round to 0 "
+           "where p_g is not 0); and the Jensen-Shannon divergence JS(p_data || p_g) (natural "
+           "logarithm) that V gives. Do not change the arrays you are given.",
+    hints=[
+        "Each expectation is an integral of a density times a log, computed as "
+        "np.sum(...) * dx. Your optimal_discriminator from q1 gives D*. A point where a "
+        "density is 0 adds nothing (np.where, or scipy.special.xlogy), and so does a "
+        "term whose log you compute as log(p_g / (p_data + p_g)) rather than from 1 - D*.",
+        "Put p_g = p_data into V: what is V then, and what is the divergence of a "
+        "distribution from itself? The chapter writes V(D*, G) = -log 4 + 2 JS.",
+    ],
+    wrong_answers=[Wrong(_value_in_place, "changed one of its input arrays in place"),
+                   Wrong(_value_one_minus_d, "rounds to 0")],
+    right_answers=[
+        Right(_value_trapezoid, "the trapezoid rule with scipy's xlogy, returned as a list"),
+        Right(_value_by_kl, "the divergence first, from two KL divergences to the mixture "
+                            "m = (p_data + p_g) / 2, then V"),
+    ],
+    solution_context=lambda: {"np": np, "optimal_discriminator": optimal_discriminator},
+)
+
+
+# ---- q3: the losses from logits, in keras.ops --------------------------------------------
+
+
+def gan_losses(real_logits, fake_logits):
+    """(d_loss, g_loss_saturating, g_loss_nonsaturating), each a mean over the batch, from
+    the discriminator's logits on real and on generated examples, stable at any logit:
+    log D = -softplus(-t) and log(1 - D) = -softplus(t) for D = sigmoid(t)."""
+    d_loss = ops.mean(ops.softplus(-real_logits)) + ops.mean(ops.softplus(fake_logits))
+    g_saturating = -ops.mean(ops.softplus(fake_logits))
+    g_nonsaturating = ops.mean(ops.softplus(-fake_logits))
+    return d_loss, g_saturating, g_nonsaturating
+
+
+def _np_losses(r, f):
+    """The losses in NumPy, float64, stable (logaddexp): the cases' expected values."""
+    r, f = np.asarray(r, dtype=float), np.asarray(f, dtype=float)
+    sp = lambda t: np.logaddexp(0.0, t)  # noqa: E731
+    return (float(np.mean(sp(-r)) + np.mean(sp(f))), float(-np.mean(sp(f))),
+            float(np.mean(sp(-f))))
+
+
+def _loss_cases():
+    cases = []
+    for n, scale, extreme, words in [
+            (4, 2.0, False, "a batch of 4 logits of each kind"),
+            (7, 3.0, True, "a batch of 7, with logits of +50 and -50 among them"),
+            (5, 1.0, True, "a batch of 5 logits of shape (5, 1), with +-50 among them")]:
+        r = _rng.normal(0.5, scale, n).astype("float32")
+        f = _rng.normal(-0.5, scale, n).astype("float32")
+        if extreme:
+            r[:2], f[:2] = [50.0, -50.0], [-50.0, 50.0]
+        if "(5, 1)" in words:
+            r, f = r[:, None], f[:, None]
+        cases.append(((r, f), words))
+    return cases
+
+
+def _ops_mod():
+    from keras import ops as keras_ops
+
+    return keras_ops
+
+
+def _naive_losses(r, f):
+    o = _ops_mod()
+    dr, df = o.sigmoid(r), o.sigmoid(f)
+    return (-o.mean(o.log(dr)) - o.mean(o.log(1 - df)), o.mean(o.log(1 - df)),
+            -o.mean(o.log(df)))
+
+
+LOSS_SLIPS = [
+    (lambda r, f: (_ops_mod().mean(_ops_mod().softplus(-r)) + _ops_mod().mean(_ops_mod().softplus(f)),
+                   _ops_mod().mean(_ops_mod().softplus(-f)), -_ops_mod().mean(_ops_mod().softplus(f))),
+     "your two generator losses are swapped: the saturating one is the minimax game's own "
+     "term, E[log(1 - D(G(z)))], which G minimises; the non-saturating one is "
+     "-E[log D(G(z))]."),
+    (lambda r, f: (_ops_mod().mean(_ops_mod().softplus(r)) + _ops_mod().mean(_ops_mod().softplus(-f)),
+                   -_ops_mod().mean(_ops_mod().softplus(f)), _ops_mod().mean(_ops_mod().softplus(-f))),
+     "your discriminator's loss has the labels the wrong way round: real examples are "
+     "labelled 1 (loss -log D(x) = softplus(-t)) and fakes 0 (loss -log(1 - D) = "
+     "softplus(t))."),
+    (lambda r, f: (_ops_mod().mean(_ops_mod().softplus(-r)) + _ops_mod().mean(_ops_mod().softplus(f)),
+                   _ops_mod().mean(_ops_mod().softplus(f)), _ops_mod().mean(_ops_mod().softplus(-f))),
+     "the saturating loss is E[log(1 - D(G(z)))], a negative number that G makes smaller; "
+     "you gave its negative, the discriminator's loss on fakes."),
+    (lambda r, f: (0.5 * (_ops_mod().mean(_ops_mod().softplus(-r)) + _ops_mod().mean(_ops_mod().softplus(f))),
+                   -_ops_mod().mean(_ops_mod().softplus(f)), _ops_mod().mean(_ops_mod().softplus(-f))),
+     "the discriminator's loss is the sum of the two means, -E[log D(x)] - E[log(1 - "
+     "D(G(z)))], not their average."),
+]
+
+
+class GanLossExercise(ProcedureExercise):
+    """Losses from logits: compared in float64 (NumPy, logaddexp) on float32 cases; then
+    called once on symbolic Keras tensors (a NumPy-only function fails there) and once
+    on backend tensors."""
+
+    def _results(self, func, args, call):
+        got = super()._results(func, args, call)
+        return tuple(_to_np(g) for g in got)
+
+    def grade(self, answer: Any) -> str:
+        try:
+            message = super().grade(answer)
+        except Incorrect as exc:
+            text = str(exc)
+            if ("NaN" in text or "inf" in text or "not the expected" in text) and \
+                    self._stable_elsewhere(answer):
+                raise Incorrect(
+                    f"{text.rstrip('.')}. Your losses are right at moderate logits but not "
+                    "at +-50: sigmoid(50) is 1.0 in float32, so log(1 - sigmoid(t)) is "
+                    "log 0. Write log D and log(1 - D) with ops.softplus, which never "
+                    "rounds to 0.") from None
+            raise
+        keras = _keras()
+        symbolic = [keras.Input(shape=(1,)), keras.Input(shape=(1,))]
+        try:
+            out = answer(*symbolic)
+            ok = isinstance(out, (tuple, list)) and len(out) == 3 and all(
+                isinstance(o, keras.KerasTensor) for o in out)
+        except Exception as exc:  # noqa: BLE001 - NumPy on a symbolic tensor
+            raise Incorrect(
+                f"{self.func_name} gives the right numbers on arrays, but it fails on a "
+                f"Keras tensor ({type(exc).__name__}), as inside a compiled training step: "
+                "write it with keras.ops (ops.softplus, ops.mean), not NumPy.") from None
+        if not ok:
+            raise Incorrect(f"{self.func_name}, called on Keras tensors, did not return three "
+                            "tensors: build the losses with keras.ops so that they stay "
+                            "tensors inside a training step.")
+        return message
+
+    def _stable_elsewhere(self, answer) -> bool:
+        """Whether the answer is right on logits within +-5 (so only the extremes fail)."""
+        r = np.array([0.3, -1.2, 2.0], "float32")
+        f = np.array([-0.7, 1.1, -2.5], "float32")
+        try:
+            got = [float(np.asarray(_to_np(g)).reshape(())) for g in answer(r.copy(), f.copy())]
+        except Exception:  # noqa: BLE001
+            return False
+        return np.allclose(got, _np_losses(r, f), atol=1e-4)
+
+
+def _losses_with_bce(real_logits, fake_logits):
+    keras = _keras()
+    bce = keras.losses.binary_crossentropy
+    r, f = ops.reshape(real_logits, (-1, 1)), ops.reshape(fake_logits, (-1, 1))
+    d = (ops.mean(bce(ops.ones_like(r), r, from_logits=True))
+         + ops.mean(bce(ops.zeros_like(f), f, from_logits=True)))
+    return (d, -ops.mean(bce(ops.zeros_like(f), f, from_logits=True)),
+            ops.mean(bce(ops.ones_like(f), f, from_logits=True)))
+
+
+def _losses_log_sigmoid(real_logits, fake_logits):
+    o = _ops_mod()
+    return (-o.mean(o.log_sigmoid(real_logits)) - o.mean(o.log_sigmoid(-fake_logits)),
+            o.mean(o.log_sigmoid(-fake_logits)), -o.mean(o.log_sigmoid(fake_logits)))
+
+
+q3 = GanLossExercise(
+    "q3", "The GAN losses from logits, in keras.ops",
+    points=2,
+    reference=gan_losses, outputs=("d_loss", "g_loss_saturating", "g_loss_nonsaturating"),
+    cases=_loss_cases(), slips=LOSS_SLIPS, slips_on_every_case=True, atol=2e-5,
+    prompt="Write gan_losses(real_logits, fake_logits) with keras.ops. The discriminator "
+           "outputs a logit t, D = sigmoid(t); real_logits are its logits on a batch of "
+           "data, fake_logits on a batch of fakes. Return three numbers, each a mean over "
+           "the batch: the discriminator's loss -E[log D(x)] - E[log(1 - D(G(z)))]; the "
+           "saturating generator loss, the game's own term E[log(1 - D(G(z)))], which G "
+           "minimises; and the non-saturating generator loss -E[log D(G(z))]. The "
+           "checker passes float32 logits as large as +-50, and calls it on Keras "
+           "tensors too.",
+    hints=[
+        "With D = sigmoid(t): log D = -log(1 + exp(-t)) and log(1 - D) = "
+        "-log(1 + exp(t)). log(1 + exp(u)) is the softplus, which keras.ops computes "
+        "without overflow or rounding to log 0.",
+        "-log D(x) = ops.softplus(-t) and -log(1 - D) = ops.softplus(t); take "
+        "ops.mean of each over the batch.",
+    ],
+    wrong_answers=[Wrong(_naive_losses, "softplus")],
+    right_answers=[
+        Right(_losses_with_bce, "keras.losses.binary_crossentropy(..., from_logits=True) "
+                                "with labels 1 and 0"),
+        Right(_losses_log_sigmoid, "ops.log_sigmoid, which is -softplus(-t)"),
+    ],
+    solution_context=lambda: {"ops": _ops_mod()},
+)
+
+
+# ---- q5: the mode-coverage score ---------------------------------------------------------
+
+
+def coverage(samples, centres, std):
+    """(modes covered, high-quality fraction) of 2-D samples: a sample is high-quality
+    within 3 std of its nearest centre; a mode is covered when at least 1 % of all the
+    samples (and at least one) are high-quality samples of that mode."""
+    samples = np.asarray(samples, dtype=float)
+    centres = np.asarray(centres, dtype=float)
+    dist = np.sqrt(((samples[:, None, :] - centres[None, :, :]) ** 2).sum(axis=-1))
+    nearest = np.argmin(dist, axis=1)
+    good = dist[np.arange(len(samples)), nearest] <= 3 * std
+    counts = np.bincount(nearest[good], minlength=len(centres))
+    need = max(1, math.ceil(0.01 * len(samples)))
+    return int(np.sum(counts >= need)), float(np.mean(good))
+
+
+def _coverage_cases():
+    """Samples like a GAN's: some modes well covered, some with a few points, some
+    empty, and a spray of poor samples; centres on a ring, a grid, and at random."""
+    cases = []
+    for k, layout, n, std in [(8, "ring", 400, 0.05), (9, "grid", 500, 0.1),
+                              (5, "random", 300, 0.2)]:
+        if layout == "ring":
+            centres = gan_mixture.mode_centres(k, 2.0)
+        elif layout == "grid":
+            centres = np.array([[i, j] for i in (-2.0, 0.0, 2.0) for j in (-2.0, 0.0, 2.0)])
+        else:
+            centres = _rng.uniform(-5, 5, (k, 2))
+        cases.append(((_coverage_samples(_rng, centres, n, std), centres, std),
+                      f"{n} samples, {k} centres on a {layout}, std = {std}"))
+    return cases
+
+
+def _coverage_samples(rng, centres, n, std):
+    k = len(centres)
+    weights = rng.dirichlet(np.full(k, 0.5))
+    weights[rng.permutation(k)[: max(1, k // 3)]] = 0.0     # some modes missed
+    weights[rng.integers(k)] = 0.003                          # a mode with a stray point
+    weights /= weights.sum()
+    which = rng.choice(k, size=n, p=weights)
+    spread = rng.choice([1.0, 2.5, 6.0], size=(n, 1), p=[0.6, 0.25, 0.15])
+    return centres[which] + std * spread * rng.standard_normal((n, 2))
+
+
+def _redraw_coverage(args, rng):
+    samples, centres, std = args
+    centres = centres + rng.uniform(-0.3, 0.3, size=centres.shape)
+    return (_coverage_samples(rng, centres, len(samples), std), centres, std)
+
+
+COVERAGE_SLIPS = [
+    (lambda s, c, std: _coverage_variant(s, c, std, radius=1.0),
+     "a high-quality sample lies within 3 standard deviations of a centre, not 1."),
+    (lambda s, c, std: _coverage_variant(s, c, std, need=1),
+     "a mode with one or two stray samples is not covered: it needs at least 1 % of all "
+     "the samples among its high-quality ones."),
+    (lambda s, c, std: _coverage_variant(s, c, std, all_samples=True),
+     "count only the high-quality samples of a mode when you decide whether it is "
+     "covered: a sample far from every centre belongs to no mode."),
+    (lambda s, c, std: _coverage_variant(s, c, std, squared=True),
+     "compare the distance itself with 3 std, not the squared distance."),
+]
+
+
+def _coverage_variant(samples, centres, std, *, radius=3.0, need=None, all_samples=False,
+                      squared=False):
+    samples, centres = np.asarray(samples, float), np.asarray(centres, float)
+    d2 = ((samples[:, None, :] - centres[None, :, :]) ** 2).sum(axis=-1)
+    nearest = np.argmin(d2, axis=1)
+    d = d2[np.arange(len(samples)), nearest]
+    d = d if squared else np.sqrt(d)
+    good = d <= radius * std
+    counts = np.bincount(nearest if all_samples else nearest[good], minlength=len(centres))
+    need = max(1, math.ceil(0.01 * len(samples))) if need is None else need
+    return int(np.sum(counts >= need)), float(np.mean(good))
+
+
+def _coverage_in_place(samples, centres, std):
+    samples -= samples.mean(axis=0) * 0.0 + 1e-3  # nudges the caller's array
+    return coverage(samples, centres, std)
+
+
+def _coverage_loops(samples, centres, std):
+    counts = [0] * len(centres)
+    good = 0
+    for s in np.asarray(samples, float):
+        d = [math.dist(s, c) for c in np.asarray(centres, float)]
+        j = int(np.argmin(d))
+        if d[j] <= 3 * std:
+            counts[j] += 1
+            good += 1
+    need = max(1, math.ceil(len(samples) / 100))
+    return [sum(c >= need for c in counts), good / len(samples)]
+
+
+q5 = GridProcedure(
+    "q5", "Scoring mode coverage",
+    points=1,
+    reference=coverage, outputs=("modes covered", "high-quality fraction"),
+    cases=_coverage_cases(), slips=COVERAGE_SLIPS, slips_on_every_case=True, atol=1e-9,
+    draw=_redraw_coverage,
+    prompt="Write coverage(samples, centres, std) in NumPy: samples has shape (n, 2), centres "
+           "shape (k, 2), and std is the modes' standard deviation. A sample is of high "
+           "quality when it lies within 3 std (Euclidean distance) of its nearest centre. "
+           "A mode is covered when at least 1 % of all n samples (and at least one) are "
+           "high-quality samples of that mode. Return the number of modes covered and the "
+           "fraction of high-quality samples. Do not change the arrays you are given.",
+    hints=[
+        "Compute all n x k distances at once with broadcasting, samples[:, None, :] - "
+        "centres[None, :, :]; np.argmin over the centres gives each sample's mode.",
+        "np.bincount(nearest[good], minlength=k) counts the high-quality samples of each "
+        "mode; compare the counts with max(1, ceil(0.01 n)).",
+    ],
+    wrong_answers=[Wrong(_coverage_in_place, "changed one of its input arrays in place")],
+    right_answers=[Right(_coverage_loops, "loops over the samples, returning a list")],
+    solution_context=lambda: {"np": np, "math": math},
+)
