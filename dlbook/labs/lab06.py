@@ -30,6 +30,7 @@ Use: ``from dlbook.labs.lab06 import q1, q2, ...``.
 from __future__ import annotations
 
 import dataclasses
+import inspect
 import math
 from typing import Any, Callable
 
@@ -692,4 +693,418 @@ q5 = GridProcedure(
     wrong_answers=[Wrong(_coverage_in_place, "changed one of its input arrays in place")],
     right_answers=[Right(_coverage_loops, "loops over the samples, returning a list")],
     solution_context=lambda: {"np": np, "math": math},
+)
+
+
+# ---- trained GANs: recorded answers are notebook code, run in the lab's context ------------
+
+
+class TrainedGanExercise(Exercise):
+    """An exercise whose recorded answers (and solution) are notebook code that the
+    lab's ``context()`` runs; each is run once per backend and seed and cached."""
+
+    kind = "trained-gan"
+    #: The seed the recorded answers run at (the notebook's).
+    seed = 0
+
+    def __init__(self, *args, context: Callable[[], dict], **kwargs):
+        super().__init__(*args, **kwargs)
+        self._context = context
+        self._runs: dict = {}
+
+    def solution_namespace(self) -> dict:
+        return self._context()
+
+    def run(self, code: str, seed: int | None = None) -> Any:
+        """The answer that ``code`` assigns to ``answer_name``, trained at ``seed``."""
+        keras = _keras()
+        seed = self.seed if seed is None else seed
+        key = (keras.backend.backend(), seed, code)
+        if key not in self._runs:
+            keras.utils.set_random_seed(seed)
+            namespace = dict(self._context(), seed=seed)
+            exec(compile(code, f"<{self.name} answer>", "exec"), namespace)  # noqa: S102
+            self._runs[key] = namespace[self.answer_name]
+        return self._runs[key]
+
+    def recorded(self, answer: Any) -> Any:
+        """Code is run; a function of the trained reference is applied to it (a recorded
+        slip that needs no training of its own); anything else is passed as it is."""
+        if isinstance(answer, str):
+            return self.run(answer)
+        if callable(answer) and getattr(answer, "_of_reference", False):
+            return answer(self.run(self._solution))
+        return answer
+
+    def reference_answer(self) -> Any:
+        return self._solution
+
+
+def _is_model(m) -> bool:
+    return isinstance(m, _keras().Model)
+
+
+def _to_logits(model, y) -> np.ndarray:
+    """The model's outputs as logits: a last layer with a sigmoid gives probabilities."""
+    y = np.asarray(_keras().ops.convert_to_numpy(y), dtype=float).reshape(-1)
+    last = model.layers[-1] if getattr(model, "layers", None) else None
+    activation = getattr(getattr(last, "activation", None), "__name__", "")
+    if activation == "sigmoid":
+        y = np.clip(y, 1e-7, 1 - 1e-7)
+        return np.log(y) - np.log1p(-y)
+    return y
+
+
+def _input_size(model) -> int | None:
+    try:
+        shape = model.inputs[0].shape
+    except Exception:  # noqa: BLE001 - a subclassed model without inputs
+        return None
+    return None if shape[-1] is None else int(shape[-1])
+
+
+# ---- q4: a 1-D GAN toward N(4, 1.25) ----------------------------------------------------
+
+#: The data distribution of q4.
+DATA_MEAN, DATA_STD = 4.0, 1.25
+#: q4's tolerances on the generated mean and standard deviation, and on the two losses
+#: (measured on the checker's draws: MARGINS).
+MEAN_TOL, STD_TOL, LOSS_TOL = 0.25, 0.5, 0.1
+#: How many examples the checker draws (data and noise), and its seed.
+_Q4_DRAWS, _Q4_SEED = 20_000, 60_401
+
+
+def load_1d_data(n: int = 4000, seed: int = 4):
+    """The lab's training data for q4: ``n`` draws of N(4, 1.25^2), shape (n, 1), float32.
+    The checker draws its own."""
+    rng = np.random.default_rng(seed)
+    return rng.normal(DATA_MEAN, DATA_STD, size=(n, 1)).astype("float32")
+
+
+def gan_1d_scores(generator, discriminator) -> dict:
+    """What q4's checker measures: the mean and std of 20,000 samples on its own noise,
+    and the discriminator's and the non-saturating generator loss on its own data."""
+    keras = _keras()
+    rng = np.random.default_rng(_Q4_SEED)
+    z = rng.standard_normal((_Q4_DRAWS, _input_size(generator))).astype("float32")
+    x = rng.normal(DATA_MEAN, DATA_STD, (_Q4_DRAWS, 1)).astype("float32")
+    fake = np.asarray(keras.ops.convert_to_numpy(generator(z, training=False)), dtype=float)
+    real_logits = _to_logits(discriminator, discriminator(x, training=False))
+    fake_logits = _to_logits(discriminator, discriminator(fake.reshape(-1, 1).astype("float32"),
+                                                          training=False))
+    sp = lambda t: np.logaddexp(0.0, t)  # noqa: E731
+    return {"mean": float(fake.mean()), "std": float(fake.std()),
+            "d_loss": float(sp(-real_logits).mean() + sp(fake_logits).mean()),
+            "g_loss": float(sp(-fake_logits).mean()), "shape": fake.shape}
+
+
+class OneDGanExercise(TrainedGanExercise):
+    """A trained (generator, discriminator) pair, graded on the checker's noise and data."""
+
+    def grade(self, answer: Any) -> str:
+        if not isinstance(answer, (tuple, list)) or len(answer) != 2:
+            raise Incorrect(f"pass the pair (generator, discriminator), not {type_name(answer)}.")
+        generator, discriminator = answer
+        if not (_is_model(generator) and _is_model(discriminator)):
+            raise Incorrect("both items of the pair must be Keras models: (generator, "
+                            "discriminator).")
+        if _input_size(discriminator) != 1:
+            raise Incorrect(f"the discriminator should take one number per example (input "
+                            f"shape (None, 1)); the second model takes {_input_size(discriminator)}. "
+                            "Did you pass (discriminator, generator)?")
+        if _input_size(generator) is None:
+            raise Incorrect("the generator needs a fixed input size (the latent dimension): "
+                            "start it with keras.Input(shape=(latent_dim,)).")
+        try:
+            s = gan_1d_scores(generator, discriminator)
+        except Exception as exc:  # noqa: BLE001
+            raise Incorrect(describe_exception(exc, "Running your models")) from None
+        if s["shape"] not in ((_Q4_DRAWS, 1), (_Q4_DRAWS,)):
+            raise Incorrect(f"the generator should give one number per example; on "
+                            f"{_Q4_DRAWS} noise vectors it gave shape {s['shape']}.")
+        if not (np.isfinite(s["mean"]) and np.isfinite(s["std"])):
+            raise Incorrect("the generator's samples are not finite numbers: training diverged.")
+        problems = []
+        if abs(s["mean"] - DATA_MEAN) > MEAN_TOL:
+            problems.append(f"their mean is {s['mean']:.2f}, more than {MEAN_TOL} from {DATA_MEAN}")
+        if abs(s["std"] - DATA_STD) > STD_TOL:
+            few = " (a sign of collapse: the generator maps all noise near one value)" \
+                if s["std"] < DATA_STD - STD_TOL else ""
+            problems.append(f"their standard deviation is {s['std']:.2f}, more than {STD_TOL} "
+                            f"from {DATA_STD}{few}")
+        if problems:
+            raise Incorrect(f"on {_Q4_DRAWS:,} samples from the checker's own noise, "
+                            + " and ".join(problems) + ". Train longer, or see the hints.")
+        for key, target, name in [("d_loss", 2 * math.log(2), "2 ln 2"),
+                                  ("g_loss", math.log(2), "ln 2")]:
+            if abs(s[key] - target) > LOSS_TOL:
+                who = "discriminator's loss" if key == "d_loss" else "generator's loss"
+                raise Incorrect(
+                    f"the samples match N(4, 1.25), but on the checker's data the {who} is "
+                    f"{s[key]:.2f}, more than {LOSS_TOL} from {name} = {target:.3f}, its "
+                    "value at equilibrium, where D = 1/2 everywhere: is the discriminator "
+                    "the one trained with this generator, with a linear (logit) output?")
+        return (f"on {_Q4_DRAWS:,} samples from the checker's noise the mean is within "
+                f"{MEAN_TOL} of 4 and the standard deviation within {STD_TOL} of 1.25, and "
+                f"both losses are within {LOSS_TOL} of 2 ln 2 and ln 2.")
+
+
+Q4_SOLUTION = """\
+generator = keras.Sequential([
+    keras.Input(shape=(4,)),
+    layers.Dense(16, activation="leaky_relu"),
+    layers.Dense(1),
+])
+discriminator = keras.Sequential([
+    keras.Input(shape=(1,)),
+    layers.Dense(32, activation="leaky_relu"),
+    layers.Dense(32, activation="leaky_relu"),
+    layers.Dense(1),  # a logit
+])
+def adam():  # the step size falls to a quarter, then a sixteenth, to settle the game
+    lr = keras.optimizers.schedules.PiecewiseConstantDecay([1000, 1500], [1e-3, 2.5e-4, 6.25e-5])
+    return keras.optimizers.Adam(lr, beta_1=0.5)
+history = train_gan(generator, discriminator, x_1d, 2000, batch_size=128,
+                    d_optimizer=adam(), g_optimizer=adam(), seed=seed)
+gan_1d = (generator, discriminator)
+"""
+
+#: The baseline: the same networks and losses, stopped after 200 steps.
+Q4_SHORT = Q4_SOLUTION.replace("x_1d, 2000,", "x_1d, 200,")
+#: A generator with no hidden layer, the baseline's twin: it stalls far from the data.
+Q4_LINEAR = Q4_SOLUTION.replace('    layers.Dense(16, activation="leaky_relu"),\n    layers.Dense(1),\n])\ndiscriminator',
+                                '    layers.Dense(1),\n])\ndiscriminator')
+
+
+def _of_reference(f):
+    f._of_reference = True
+    return f
+
+
+@_of_reference
+def _swapped(pair):
+    """The reference's trained pair, passed the wrong way round."""
+    return pair[1], pair[0]
+
+
+@_of_reference
+def _with_probabilities(pair):
+    """The reference's pair, its discriminator followed by a sigmoid (probabilities)."""
+    keras = _keras()
+    return pair[0], keras.Sequential([pair[1], keras.layers.Activation("sigmoid")])
+
+
+def _context_1d() -> dict:
+    keras = _keras()
+    from dlbook.gan import train_gan
+
+    return {"keras": keras, "layers": keras.layers, "train_gan": train_gan,
+            "x_1d": load_1d_data()}
+
+
+q4 = OneDGanExercise(
+    "q4", "A 1-D GAN toward N(4, 1.25)",
+    points=2, context=_context_1d, solution=Q4_SOLUTION, answer_name="gan_1d",
+    reference=Q4_SOLUTION,
+    prompt=f"Build and train a generator (noise in, one number out) and a discriminator (one "
+           f"number in, a logit out) on x_1d, draws of N(4, 1.25^2), with train_gan. Pass the "
+           f"pair gan_1d = (generator, discriminator). The checker draws its own "
+           f"{_Q4_DRAWS:,} noise vectors: the samples' mean must be within {MEAN_TOL} of 4 "
+           f"and their standard deviation within {STD_TOL} of 1.25; on its own draws of the "
+           f"data, the discriminator's loss must be within {LOSS_TOL} of 2 ln 2 and the "
+           f"non-saturating generator loss within {LOSS_TOL} of ln 2.",
+    hints=[
+        "A discriminator of one hidden layer finds it hard to tell a wrong spread from the "
+        "right one: give it two hidden layers. Adam with beta_1 = 0.5 (the DCGAN setting) "
+        "oscillates less than the default 0.9.",
+        "A GAN does not converge to a point: it circles the equilibrium. Lowering both "
+        "learning rates in the last part of training (a PiecewiseConstantDecay schedule) "
+        "lets it settle near D = 1/2.",
+    ],
+    wrong_answers=[
+        Wrong(Q4_SHORT, "from 4"),
+        Wrong(_swapped, "Did you pass (discriminator, generator)?"),
+    ],
+    right_answers=[Right(_with_probabilities, "the discriminator followed by a sigmoid: "
+                                              "probabilities, read as such")],
+)
+
+
+# ---- q6: a design exercise on the ring of 8 Gaussians -------------------------------------
+
+#: The ring of q6: 8 modes of std RING_STD on a circle of radius 2 (wider than the papers'
+#: 0.02, so that a small GAN trained for seconds on a CPU can reach it).
+RING_K, RING_RADIUS, RING_STD = 8, 2.0, 0.05
+#: q6's targets, on every one of the checker's seeds: modes covered and high-quality
+#: fraction (measured: MARGINS).
+DESIGN_MODES, DESIGN_QUALITY = 7, 0.5
+#: The most training steps and the largest batch a recipe may ask for (the checker
+#: retrains it at each of its seeds).
+MAX_STEPS, MAX_BATCH = 2000, 256
+#: The checker's seeds: its weights, its data and its noise.
+CHECK_SEEDS = (60_601, 60_602, 60_603)
+_RING_N, _RING_SAMPLES = 5000, 2000
+
+
+def load_ring(seed: int = 6):
+    """The lab's ring of 8 Gaussians: 5,000 points, shape (5000, 2), float32."""
+    return gan_mixture.ring_of_gaussians(_RING_N, RING_K, RING_RADIUS, RING_STD,
+                                         seed=seed).astype("float32")
+
+
+def baseline_ring_gan():
+    """The lab's baseline recipe for q6: small networks, the saturating generator loss,
+    Adam's defaults, batches of 64. It collapses."""
+    import keras
+    from keras import layers
+
+    from dlbook.gan import g_loss_saturating
+
+    def mlp(n_in, n_out):
+        return keras.Sequential([keras.Input(shape=(n_in,)),
+                                 layers.Dense(16, activation="relu"), layers.Dense(n_out)])
+
+    return {"generator": mlp(2, 2), "discriminator": mlp(2, 1), "g_loss": g_loss_saturating,
+            "steps": 2000, "batch_size": 64}
+
+
+_RECIPE_KEYS = {"generator", "discriminator", "d_optimizer", "g_optimizer", "d_loss",
+                "g_loss", "steps", "batch_size"}
+
+
+def train_recipe(recipe: Callable, seed: int, data=None):
+    """Train the GAN that ``recipe()`` describes at ``seed`` (its weights, batches and
+    noise) on ``data`` (the checker's ring when None); return the generator."""
+    keras = _keras()
+    from dlbook.gan import train_gan
+
+    keras.utils.set_random_seed(seed)
+    config = call_student(recipe, when=" (your recipe function)")
+    if not isinstance(config, dict):
+        raise Incorrect(f"the recipe should return a dict (generator, discriminator, ...), "
+                        f"not {type_name(config)}.")
+    unknown = set(config) - _RECIPE_KEYS
+    if unknown:
+        raise Incorrect(f"the recipe's dict has keys the checker does not know: "
+                        f"{sorted(unknown)}; it knows {sorted(_RECIPE_KEYS)}.")
+    for key in ("generator", "discriminator"):
+        if not _is_model(config.get(key)):
+            raise Incorrect(f"the recipe's dict needs a Keras model under {key!r}.")
+    steps = int(config.get("steps", MAX_STEPS))
+    batch = int(config.get("batch_size", 64))
+    if not 1 <= steps <= MAX_STEPS or not 1 <= batch <= MAX_BATCH:
+        raise Incorrect(f"the recipe asks for {steps} steps of batches of {batch}; the "
+                        f"checker allows at most {MAX_STEPS} steps and batches of {MAX_BATCH}.")
+    if data is None:
+        data = gan_mixture.ring_of_gaussians(_RING_N, RING_K, RING_RADIUS, RING_STD,
+                                             seed=seed).astype("float32")
+    kwargs = {k: config[k] for k in ("d_optimizer", "g_optimizer", "d_loss", "g_loss")
+              if k in config}
+    try:
+        train_gan(config["generator"], config["discriminator"], data, steps,
+                  batch_size=batch, seed=seed, **kwargs)
+    except Exception as exc:  # noqa: BLE001 - the student's models or losses
+        raise Incorrect(describe_exception(exc, "Training your recipe")) from None
+    return config["generator"]
+
+
+def ring_scores(generator, seed: int) -> tuple:
+    """(modes covered, high-quality fraction) of 2,000 samples on the checker's noise."""
+    from dlbook.gan import generate
+
+    samples = generate(generator, _RING_SAMPLES, seed=seed + 1)
+    if samples.shape != (_RING_SAMPLES, 2):
+        raise Incorrect(f"the generator should give points of the plane, shape (n, 2); it "
+                        f"gave {samples.shape}.")
+    return gan_mixture.mode_coverage(samples, RING_K, RING_RADIUS, RING_STD)
+
+
+class RingDesignExercise(Exercise):
+    """A recipe function, retrained by the checker at each of its seeds on its own ring."""
+
+    kind = "design"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._scores: dict = {}
+
+    def scores(self, recipe: Callable, seeds=CHECK_SEEDS) -> list:
+        """The (modes, quality) of ``recipe`` at each seed (cached by backend)."""
+        backend = _keras().backend.backend()
+        out = []
+        for seed in seeds:
+            key = (backend, recipe, seed)
+            if key not in self._scores:
+                self._scores[key] = ring_scores(train_recipe(recipe, seed), seed)
+            out.append(self._scores[key])
+        return out
+
+    def grade(self, answer: Any) -> str:
+        if not callable(answer) or _is_model(answer):
+            raise Incorrect("pass the recipe function itself (make_ring_gan, without "
+                            "parentheses): the checker calls it once per seed, to build "
+                            "fresh models.")
+        results = self.scores(answer)
+        for (modes, quality), seed in zip(results, CHECK_SEEDS):
+            if modes < DESIGN_MODES or quality < DESIGN_QUALITY:
+                summary = ", ".join(f"{m} modes and {q:.0%}" for m, q in results)
+                raise Incorrect(f"trained at the checker's {len(CHECK_SEEDS)} seeds, your "
+                                f"recipe covers {summary} of samples of high quality; each "
+                                f"seed needs at least {DESIGN_MODES} of the {RING_K} modes "
+                                f"and {DESIGN_QUALITY:.0%}.")
+        return (f"at each of the checker's {len(CHECK_SEEDS)} seeds your recipe covers at "
+                f"least {DESIGN_MODES} of the {RING_K} modes with at least "
+                f"{DESIGN_QUALITY:.0%} of samples of high quality.")
+
+
+def make_ring_gan():
+    """q6's reference recipe: wider, deeper networks, the non-saturating loss, Adam with
+    beta_1 = 0.5 and batches of 256."""
+    import keras
+    from keras import layers
+
+    def mlp(n_in, n_out):
+        return keras.Sequential([keras.Input(shape=(n_in,))]
+                                + [layers.Dense(64, activation="relu") for _ in range(3)]
+                                + [layers.Dense(n_out)])
+
+    return {"generator": mlp(2, 2), "discriminator": mlp(2, 1),
+            "d_optimizer": keras.optimizers.Adam(1e-3, beta_1=0.5),
+            "g_optimizer": keras.optimizers.Adam(1e-3, beta_1=0.5),
+            "steps": 2000, "batch_size": 256}
+
+
+def _recipe_too_long():
+    config = make_ring_gan()
+    config["steps"] = 5000
+    return config
+
+
+q6 = RingDesignExercise(
+    "q6", "Design: cover the ring's modes",
+    points=4, reference=make_ring_gan, answer_name="make_ring_gan",
+    solution=inspect.getsource(make_ring_gan),
+    prompt=f"Write make_ring_gan(): a function without arguments that returns a dict with "
+           f"a new 'generator' (2 noise numbers in, a point of the plane out) and a new "
+           f"'discriminator' (a point in, a logit out), and optionally 'd_optimizer', "
+           f"'g_optimizer', 'd_loss', 'g_loss' (keras.ops functions of logits, as in q3), "
+           f"'steps' (at most {MAX_STEPS}) and 'batch_size' (at most {MAX_BATCH}). The checker "
+           f"calls it at each of its {len(CHECK_SEEDS)} seeds, trains the GAN with train_gan "
+           f"on its own ring of 8 Gaussians (std {RING_STD}, radius {RING_RADIUS}), and "
+           f"draws 2,000 samples: each seed must cover at least {DESIGN_MODES} of the 8 "
+           f"modes, with at least {DESIGN_QUALITY:.0%} of the samples of high quality "
+           f"(within 3 std of a centre). The lab's baseline_ring_gan() collapses.",
+    hints=[
+        "Read the baseline's collapse as the chapter's ch6-failures section does: a "
+        "generator that chases the discriminator from mode to mode. Which of its "
+        "settings does the chapter list as remedies?",
+        "Three changes together are enough: the non-saturating generator loss (the "
+        "default of train_gan), larger networks (three hidden layers of 64), and Adam "
+        "with beta_1 = 0.5 on batches of 256.",
+    ],
+    wrong_answers=[
+        Wrong(baseline_ring_gan, "each seed needs at least"),
+        Wrong(_recipe_too_long, "at most 2000 steps"),
+        Wrong({"generator": None}, "pass the recipe function itself"),
+    ],
 )

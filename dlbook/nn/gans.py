@@ -245,7 +245,8 @@ def train_gan(sample_data, *, dim_z: int = 1, dim_x: int = 1, hidden=16,
               steps: int = 2000, batch_size: int = 128, lr_d: float = 1e-3,
               lr_g: float = 1e-3, k: int = 1, loss: str = "non-saturating",
               real_label: float = 1.0, act: str = "tanh", seed: int = 0,
-              pack: int = 1, snapshot_steps=(), num_snapshot: int = 2000) -> dict:
+              pack: int = 1, snapshot_steps=(), num_snapshot: int = 2000,
+              G=None, D=None) -> dict:
     """Train a GAN of two small dense networks by alternating Adam steps.
 
     ``hidden`` is the width of the one hidden layer of G and of D, or a tuple
@@ -256,6 +257,9 @@ def train_gan(sample_data, *, dim_z: int = 1, dim_x: int = 1, hidden=16,
     (:func:`discriminator_loss`), then one of G (:func:`generator_loss` of
     kind ``loss``), whose gradient flows back through D by
     :func:`mlp_backward`. Noise is ``z ~ N(0, I)`` of ``dim_z`` numbers.
+
+    ``G`` and ``D`` (weights from an earlier run) continue training from
+    there; a learning rate of 0 freezes that network.
 
     ``pack > 1`` makes D judge ``pack`` samples at once, concatenated into one
     input of ``pack * dim_x`` numbers, all real or all generated (PacGAN, Lin
@@ -270,8 +274,10 @@ def train_gan(sample_data, *, dim_z: int = 1, dim_x: int = 1, hidden=16,
     """
     rng = np.random.default_rng(seed)
     widths = [hidden] if np.isscalar(hidden) else list(hidden)
-    G = init_mlp([dim_z, *widths, dim_x], rng)
-    D = init_mlp([pack * dim_x, *widths, 1], rng)
+    G_new = init_mlp([dim_z, *widths, dim_x], rng)
+    D_new = init_mlp([pack * dim_x, *widths, 1], rng)
+    G = G_new if G is None else [tuple(np.array(p) for p in layer) for layer in G]
+    D = D_new if D is None else [tuple(np.array(p) for p in layer) for layer in D]
     if batch_size % pack:
         raise ValueError(f"batch_size {batch_size} is not a multiple of pack {pack}")
 
