@@ -39,6 +39,8 @@ import numpy as np
 from dlbook.exercises import Exercise, Incorrect, NotAttempted, ProcedureExercise, Right, Wrong
 from dlbook.exercises.compare import fmt, sentence, type_name
 from dlbook.exercises.core import call_student, describe_exception
+from dlbook.labs import lab06_digits
+from dlbook.labs.lab06_digits import CGAN_ACCURACY, DCGAN_CLASSES, DCGAN_CONFIDENCE
 from dlbook.nn import gan_mixture
 
 NOTEBOOK = "06_gans_lab.ipynb"
@@ -1125,6 +1127,159 @@ q6 = RingDesignExercise(
 )
 
 
+# ---- q7 and q8: GANs of digits, scored by the checker's classifier --------------------------
+
+
+def _context_digits() -> dict:
+    keras = _keras()
+    from dlbook.gan import train_gan
+
+    X, y = lab06_digits.load_digit_images()
+    return {"keras": keras, "layers": keras.layers, "np": np, "train_gan": train_gan,
+            "X_digits": X, "y_digits": y, "seed": TrainedGanExercise.seed}
+
+
+class DcganExercise(TrainedGanExercise):
+    """q7: a trained generator of digits, scored on the checker's noise by its classifier."""
+
+    def grade(self, answer: Any) -> str:
+        s = lab06_digits.dcgan_scores(answer)
+        conf, classes = s["confidence"], s["classes"]
+        where = (f"on {lab06_digits.Q7_SAMPLES:,} samples from the checker's noise, its "
+                 f"digits classifier")
+        if classes < DCGAN_CLASSES:
+            top = int(np.argmax(s["share"]))
+            raise Incorrect(
+                f"{where} reads only {classes} classes in at least "
+                f"{lab06_digits.COVER_SHARE:.0%} of them (the most common, {top}, in "
+                f"{s['share'][top]:.0%}); at least {DCGAN_CLASSES} are needed. Few classes "
+                "mean mode collapse, or a generator that has not learnt digits yet.")
+        if conf < DCGAN_CONFIDENCE:
+            raise Incorrect(
+                f"{where} is on average {conf:.2f} sure of its class, below "
+                f"{DCGAN_CONFIDENCE}: the samples look like blurred blends of digits. A "
+                "generator with a hidden layer (dense, then a transposed convolution) draws "
+                "sharper strokes.")
+        return (f"{where} reads {classes} classes and is on average {conf:.2f} sure of its "
+                f"class (at least {DCGAN_CLASSES} and {DCGAN_CONFIDENCE} needed).")
+
+
+class CganExercise(TrainedGanExercise):
+    """q8: a trained conditional generator; the checker requests each class."""
+
+    def grade(self, answer: Any) -> str:
+        s = lab06_digits.cgan_scores(answer)
+        acc = s["accuracy"]
+        n = lab06_digits.PER_CLASS
+        if acc < CGAN_ACCURACY:
+            worst = int(np.argmin(s["per_class"]))
+            hint = (" That is chance: does the generator use its label input, and were the "
+                    "labels passed to train_gan the digits' own?") if acc < 0.2 else ""
+            raise Incorrect(
+                f"the checker requested {n} digits of each class, each with its own noise; "
+                f"its classifier reads {acc:.0%} of them as the class requested (the worst "
+                f"class, {worst}: {s['per_class'][worst]:.0%}), below "
+                f"{CGAN_ACCURACY:.0%}.{hint}")
+        return (f"the checker requested {n} digits of each class; its classifier reads "
+                f"{acc:.0%} of them as the class requested (at least {CGAN_ACCURACY:.0%} "
+                "needed).")
+
+
+@_of_reference
+def _conditional_as_one_hot(generator):
+    """The reference's conditional generator behind a one-hot label input (for q7, q8's)."""
+    keras = _keras()
+    if len(generator.inputs) != 2:  # q7's own reference: q8's is needed
+        generator = q8.reference_answer()
+    z = keras.Input(shape=(generator.inputs[0].shape[-1],))
+    one_hot = keras.Input(shape=(10,))
+    label = keras.layers.Lambda(
+        lambda t: keras.ops.expand_dims(keras.ops.argmax(t, axis=-1), -1))(one_hot)
+    return keras.Model([z, one_hot], generator([z, label]))
+
+
+@_of_reference
+def _flat_pixels(generator):
+    """The reference's generator with its images flattened to rows of 64 pixels."""
+    keras = _keras()
+    return keras.Sequential([generator, keras.layers.Reshape((64,))])
+
+
+@_of_reference
+def _flat_pixels_of_q7(_generator):
+    """q7's generator (one input), passed to q8."""
+    return q7.reference_answer()
+
+
+@_of_reference
+def _tanh_range(generator):
+    """The reference's generator rescaled to [-1, 1], as a tanh output would be."""
+    keras = _keras()
+    return keras.Sequential([generator, keras.layers.Rescaling(2.0, offset=-1.0)])
+
+
+q7 = DcganExercise(
+    "q7", "A DCGAN of digits",
+    points=2, context=_context_digits, solution=lab06_digits.Q7_SOLUTION,
+    answer_name="digit_generator", reference=lab06_digits.Q7_SOLUTION,
+    prompt=f"Build a DCGAN-style generator (noise of any size in, an 8 x 8 x 1 image with "
+           f"pixels in [0, 1] out: a dense layer, a reshape to a small grid and a transposed "
+           f"convolution) and a convolutional discriminator (an image in, a logit out), and "
+           f"train them on X_digits with train_gan. Pass the trained generator, "
+           f"digit_generator. The checker fits its own digits classifier on 360 digits the "
+           f"notebook never loads and draws {lab06_digits.Q7_SAMPLES:,} samples on its own "
+           f"noise: at least {DCGAN_CLASSES} classes must each hold at least "
+           f"{lab06_digits.COVER_SHARE:.0%} of the samples, and the classifier's confidence "
+           f"(its largest class probability, averaged over the samples) must be at least "
+           f"{DCGAN_CONFIDENCE}.",
+    hints=[
+        "The generator grows the image: Dense(4 * 4 * 32), Reshape((4, 4, 32)), then "
+        "Conv2DTranspose(1, 4, strides=2, padding='same', activation='sigmoid') gives "
+        "8 x 8 x 1 pixels in [0, 1]. The discriminator shrinks it: a Conv2D with "
+        "strides=2, a LeakyReLU, Flatten, Dense(1).",
+        "Batch normalisation after the generator's dense layer steadies training; Adam "
+        "with learning rate 5e-4 and beta_1 = 0.5 (the DCGAN setting), batches of 64 and "
+        "1,000 steps are enough for the 8 x 8 digits.",
+    ],
+    wrong_answers=[
+        Wrong(lab06_digits.Q7_DENSE, "sure of its class"),
+        Wrong(lab06_digits.Q7_UNTRAINED, "classes in at least"),
+        Wrong(_tanh_range, "(a tanh gives [-1, 1]"),
+        Wrong(_conditional_as_one_hot, "q8's"),
+    ],
+    right_answers=[Right(_flat_pixels, "the images as rows of 64 pixels")],
+)
+
+q8 = CganExercise(
+    "q8", "A conditional GAN: the digit you ask for",
+    points=2, context=_context_digits, solution=lab06_digits.Q8_SOLUTION,
+    answer_name="conditional_generator", reference=lab06_digits.Q8_SOLUTION,
+    prompt=f"Build a conditional generator with two inputs, [noise, label] (the label an "
+           f"integer class 0-9 of shape (n, 1) or (n,), or a one-hot row of 10), that returns "
+           f"an 8 x 8 x 1 image with pixels in [0, 1], and a discriminator with two inputs, "
+           f"[image, label], that returns a logit; train them on X_digits with "
+           f"labels=y_digits (train_gan's labels argument). Pass the trained generator, "
+           f"conditional_generator. The checker requests {lab06_digits.PER_CLASS} digits of "
+           f"each class, each with its own noise: its classifier (fitted on 360 digits the "
+           f"notebook never loads) must read at least {CGAN_ACCURACY:.0%} of them as the "
+           f"class requested.",
+    hints=[
+        "Give each network the label as a learnt vector: Embedding(10, 16) then Flatten, "
+        "concatenated with the noise in the generator; in the discriminator, an "
+        "Embedding(10, 64) reshaped to an 8 x 8 x 1 map, concatenated with the image as a "
+        "second channel.",
+        "Then build the networks of Exercise 7 on top: keras.Model([z_in, label_in], image) "
+        "and keras.Model([x_in, label_in], logit), and pass labels=y_digits.reshape(-1, 1) "
+        "to train_gan with the settings of Exercise 7.",
+    ],
+    wrong_answers=[
+        Wrong(lab06_digits.Q8_SHUFFLED, "That is chance"),
+        Wrong(_flat_pixels_of_q7, "two inputs, [noise, label]"),
+    ],
+    right_answers=[Right(_conditional_as_one_hot, "a one-hot label input")],
+)
+
+
 # ---- the targets' margins ----------------------------------------------------------------
 
 
@@ -1179,4 +1334,4 @@ MARGINS = [
                "jax": ((0.816, 0.9055, 0.9005), (0.019, 0.0255, 0.0205))}),
 ]
 
-EXERCISES = [q1, q2, q3, q4, q5, q6]
+EXERCISES = [q1, q2, q3, q4, q5, q6, q7, q8]
