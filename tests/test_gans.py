@@ -9,8 +9,16 @@ import numpy as np
 import pytest
 from keras import ops
 
+import dlbook
 from dlbook import nn
 from dlbook.autodiff import gradients
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _setup():
+    # float64 on JAX too (off by default there), so the 1e-12 gradient checks hold
+    dlbook.setup(verbose=False)
+
 
 RNG = np.random.default_rng(6)
 GRID = np.linspace(-12, 16, 28001)

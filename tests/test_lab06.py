@@ -7,7 +7,11 @@
 - a function that writes into its input is rejected, and the stored cases stay;
 - every target of q4 and q6 has its margin in the numbers measured on TensorFlow and JAX
   at three seeds (lab06.MARGINS), and seed 0 of q4 still gives the recorded numbers;
-- the notebook states the checkers' numbers.
+- the notebook states the checkers' numbers;
+- q7's and q8's checkers score generated images with their own classifier of the held-out
+  digits (real digits pass, blank images fail, wrong shapes and ranges are named);
+- the full configuration (DLBOOK_MODE=full) runs its MNIST cell on synthetic 28 x 28
+  images, and falls back with a message offline.
 """
 
 from __future__ import annotations
@@ -18,7 +22,9 @@ import nbformat
 import numpy as np
 import pytest
 
-from dlbook.labs import lab06
+from dlbook.labs import lab05, lab06, lab06_digits
+from tests import synthetic
+from tests.notebook_scan import solution_cell
 
 
 def to_np(x):
@@ -138,7 +144,7 @@ def _beyond(margin, value) -> float:
 
 
 def test_every_target_has_its_margin_on_both_backends():
-    assert {m.exercise for m in lab06.MARGINS} == {"q4", "q6"}
+    assert {m.exercise for m in lab06.MARGINS} == {"q4", "q6", "q7", "q8"}
     for m in lab06.MARGINS:
         assert set(m.measured) == {"tensorflow", "jax"}, m.exercise
         for backend, values in m.measured.items():
@@ -157,18 +163,19 @@ def test_every_target_has_its_margin_on_both_backends():
 def test_seed_0_of_q4_gives_the_measured_numbers():
     import keras
 
-    keys = {"|mean - 4|": ("mean", 4.0), "|std - 1.25|": ("std", 1.25),
-            "|d_loss - 2 ln 2|": ("d_loss", 2 * math.log(2)),
-            "|g_loss - ln 2|": ("g_loss", math.log(2))}
+    measure = {"|mean - 4|": lambda s: abs(s["mean"] - 4.0),
+               "|std - 1.25|": lambda s: abs(s["std"] - 1.25),
+               "|d_loss - 2 ln 2|": lambda s: abs(s["d_loss"] - 2 * math.log(2)),
+               "|g_loss - ln 2|": lambda s: abs(s["g_loss"] - math.log(2)),
+               "log10 of D's logit range over [-6, 14]": lambda s: math.log10(s["d_range"])}
     for m in lab06.MARGINS:
         if m.exercise != "q4" or m.measured[keras.backend.backend()] is None:
             continue
         reference, baseline = m.measured[keras.backend.backend()]
-        key, centre = keys[m.quantity]
         for code, recorded in [(m.reference, reference), (m.baseline, baseline)]:
             if code is None:
                 continue
-            value = abs(lab06.gan_1d_scores(*lab06.q4.run(code))[key] - centre)
+            value = measure[m.quantity](lab06.gan_1d_scores(*lab06.q4.run(code)))
             assert abs(value - recorded[0]) <= max(_spread(recorded), 0.01), (m.quantity, value)
 
 
@@ -181,5 +188,109 @@ def test_the_notebook_states_the_checkers_numbers():
     for number in [f"within {lab06.MEAN_TOL} of 4", f"within {lab06.STD_TOL} of 1.25",
                    f"within {lab06.LOSS_TOL} of 2 ln 2", f"at least {lab06.DESIGN_MODES} of "
                    "the 8 modes", f"{lab06.DESIGN_QUALITY:.0%}".replace("%", " %"),
-                   f"{lab06.MAX_BATCH})", "20,000 noise vectors", "±50"]:
+                   f"{lab06.MAX_BATCH})", "20,000 noise vectors", "±50",
+                   f"at least {lab06.DCGAN_CLASSES} classes must each hold at least "
+                   f"{lab06_digits.COVER_SHARE:.0%}".replace("%", " %"),
+                   f"must be at least {lab06.DCGAN_CONFIDENCE}",
+                   f"{lab06_digits.Q7_SAMPLES:,} samples",
+                   f"requests {lab06_digits.PER_CLASS} digits of each class",
+                   f"at least {lab06.CGAN_ACCURACY:.0%} of them".replace("%", " %")]:
         assert number in " ".join(text.split()), number
+
+
+# ---- q7 and q8: the checker's classifier ------------------------------------------------
+
+
+def test_the_checkers_classifier_reads_real_digits_and_not_blanks():
+    (X_lab, y_lab), _ = lab05._lab_and_held_out()
+    clf = lab06_digits.digits_classifier()
+    assert clf.score(X_lab, y_lab) > 0.9
+    p = clf.predict_proba(X_lab)
+    # real digits are read confidently; a blank image is not
+    assert p.max(axis=1).mean() > 0.75
+    assert clf.predict_proba(np.zeros((1, 64))).max() < 0.6
+
+
+def _fixed_generator(images, n_inputs=1):
+    """A Keras 'generator' that returns images[i % len(images)] for the i-th noise vector
+    (for q8: the first image of the requested class)."""
+    import keras
+
+    table = np.asarray(images, "float32").reshape(len(images), -1)
+    z = keras.Input(shape=(4,))
+    if n_inputs == 1:
+        out = keras.layers.Lambda(lambda t: keras.ops.take(table, keras.ops.mod(
+            keras.ops.arange(keras.ops.shape(t)[0]), len(table)), axis=0),
+            output_shape=(table.shape[1],))(z)
+        return keras.Model(z, out)
+    label = keras.Input(shape=(1,), dtype="int32")
+    out = keras.layers.Lambda(
+        lambda t: keras.ops.take(table, keras.ops.reshape(t[1], (-1,)), axis=0),
+        output_shape=(table.shape[1],))([z, label])
+    return keras.Model([z, label], out)
+
+
+def test_q7_passes_real_digits_and_names_collapse_and_range():
+    X, y = lab06_digits.load_digit_images()
+    assert X.shape == (1437, 8, 8, 1) and 0 <= X.min() and X.max() <= 1
+    assert lab06.q7.evaluate(_fixed_generator(X[:500])).correct
+    collapsed = lab06.q7.evaluate(_fixed_generator(X[y == 3][:50]))
+    assert not collapsed.correct and "classes in at least" in collapsed.message
+    shifted = lab06.q7.evaluate(_fixed_generator(2 * X[:500] - 1))
+    assert not shifted.correct and "tanh" in shifted.message
+
+
+def test_q8_passes_the_requested_digits_and_fails_a_fixed_class():
+    X, y = lab06_digits.load_digit_images()
+    firsts = np.stack([X[y == c][0] for c in range(10)])
+    assert lab06.q8.evaluate(_fixed_generator(firsts, n_inputs=2)).correct
+    result = lab06.q8.evaluate(_fixed_generator(np.repeat(firsts[:1], 10, axis=0), n_inputs=2))
+    assert not result.correct and "That is chance" in result.message
+
+
+# ---- the full configuration, on synthetic MNIST -------------------------------------------
+
+#: The first line of the MNIST cell.
+FULL_CELL = "# alt: In the full configuration only"
+
+
+def _full_namespace(monkeypatch):
+    import keras
+
+    import dlbook
+
+    monkeypatch.setenv("DLBOOK_MODE", "full")
+    cfg = dlbook.setup(verbose=False)
+    assert not cfg.quick
+    namespace = {"cfg": cfg}
+    exec(solution_cell(lab06.NOTEBOOK, "import math"), namespace)
+    assert namespace["keras"] is keras
+    return namespace
+
+
+def test_full_mode_mnist_dcgan_runs_on_synthetic_images(monkeypatch, capsys):
+    import keras
+
+    monkeypatch.setattr(keras.datasets.mnist, "load_data",
+                        synthetic.load_data((28, 28), n=320, n_train=256))
+    namespace = _full_namespace(monkeypatch)
+    cell = solution_cell(lab06.NOTEBOOK, FULL_CELL).replace("mnist_steps = 5000",
+                                                            "mnist_steps = 3")
+    exec(cell, namespace)
+    out = capsys.readouterr().out
+    assert "MNIST, 256 training images, 3 steps: final losses" in out, out
+    assert namespace["mnist_generator"].output_shape == (None, 28, 28, 1)
+    assert np.isfinite(namespace["mnist_fakes"]).all()
+
+
+def test_full_mode_falls_back_offline(monkeypatch, capsys):
+    import keras
+
+    def no_network():
+        raise OSError("no network")
+
+    monkeypatch.setattr(keras.datasets.mnist, "load_data", no_network)
+    namespace = _full_namespace(monkeypatch)
+    exec(solution_cell(lab06.NOTEBOOK, FULL_CELL), namespace)
+    assert ("Could not download MNIST (OSError); the digits above are its offline "
+            "version.") in capsys.readouterr().out

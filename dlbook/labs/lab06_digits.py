@@ -37,7 +37,7 @@ PER_CLASS, Q8_SEED = 100, 60_801
 #: A class is covered when at least this share of q7's samples is read as it.
 COVER_SHARE = 0.04
 #: q7's targets: the classifier's mean confidence and the classes covered (MARGINS).
-DCGAN_CONFIDENCE, DCGAN_CLASSES = 0.6, 8
+DCGAN_CONFIDENCE, DCGAN_CLASSES = 0.4, 6
 #: q8's target: the share of requested digits read as the class requested (MARGINS).
 CGAN_ACCURACY = 0.6
 
