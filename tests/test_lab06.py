@@ -230,22 +230,28 @@ def _fixed_generator(images, n_inputs=1):
     return keras.Model([z, label], out)
 
 
-def test_q7_passes_real_digits_and_names_collapse_and_range():
+def test_q7_passes_unseen_digits_and_names_copies_collapse_and_range():
     X, y = lab06_digits.load_digit_images()
     assert X.shape == (1437, 8, 8, 1) and 0 <= X.min() and X.max() <= 1
-    assert lab06.q7.evaluate(_fixed_generator(X[:500])).correct
-    collapsed = lab06.q7.evaluate(_fixed_generator(X[y == 3][:50]))
+    _, (X_held, y_held) = lab05._lab_and_held_out()
+    assert lab06.q7.evaluate(_fixed_generator(X_held)).correct
+    copies = lab06.q7.evaluate(_fixed_generator(X[:500]))
+    assert not copies.correct and "copies" in copies.message
+    collapsed = lab06.q7.evaluate(_fixed_generator(X_held[y_held == 3]))
     assert not collapsed.correct and "classes in at least" in collapsed.message
-    shifted = lab06.q7.evaluate(_fixed_generator(2 * X[:500] - 1))
+    shifted = lab06.q7.evaluate(_fixed_generator(2 * X_held - 1))
     assert not shifted.correct and "tanh" in shifted.message
 
 
-def test_q8_passes_the_requested_digits_and_fails_a_fixed_class():
+def test_q8_rejects_one_image_per_class_and_stored_digits():
     X, y = lab06_digits.load_digit_images()
-    firsts = np.stack([X[y == c][0] for c in range(10)])
-    assert lab06.q8.evaluate(_fixed_generator(firsts, n_inputs=2)).correct
-    result = lab06.q8.evaluate(_fixed_generator(np.repeat(firsts[:1], 10, axis=0), n_inputs=2))
-    assert not result.correct and "That is chance" in result.message
+    _, (X_held, y_held) = lab05._lab_and_held_out()
+    firsts = np.stack([X_held[y_held == c][0] for c in range(10)])
+    result = lab06.q8.evaluate(_fixed_generator(firsts, n_inputs=2))
+    assert not result.correct and "same image" in result.message
+    stored = np.stack([X[y == c][0] for c in range(10)])
+    result = lab06.q8.evaluate(_fixed_generator(stored, n_inputs=2))
+    assert not result.correct and "copies" in result.message
 
 
 # ---- the full configuration, on synthetic MNIST -------------------------------------------

@@ -940,8 +940,6 @@ history = train_gan(generator, discriminator, x_1d, 2000, batch_size=256,
 gan_1d = (generator, discriminator)
 """
 
-#: The baseline: the same networks and losses, stopped after 200 steps.
-Q4_SHORT = Q4_SOLUTION.replace("x_1d, 2000,", "x_1d, 200,")
 #: A generator with no hidden layer, the baseline's twin: it stalls far from the data.
 Q4_LINEAR = Q4_SOLUTION.replace('    layers.Dense(32, activation="leaky_relu"),\n    layers.Dense(32, activation="leaky_relu"),\n    layers.Dense(1),\n])\ndiscriminator',
                                 '    layers.Dense(1),\n])\ndiscriminator')
@@ -995,7 +993,7 @@ q4 = OneDGanExercise(
         "lets it settle near D = 1/2.",
     ],
     wrong_answers=[
-        Wrong(Q4_SHORT, "from 4"),
+        Wrong(Q4_LINEAR, "from 4"),
         Wrong(_swapped, "Did you pass (discriminator, generator)?"),
     ],
     right_answers=[Right(_with_probabilities, "the discriminator followed by a sigmoid: "
@@ -1045,7 +1043,7 @@ _RECIPE_KEYS = {"generator", "discriminator", "d_optimizer", "g_optimizer", "d_l
                 "g_loss", "steps", "batch_size"}
 
 
-def train_recipe(recipe: Callable, seed: int, data=None):
+def train_recipe(recipe: Callable, seed: int, data=None, fresh: list | None = None):
     """Train the GAN that ``recipe()`` describes at ``seed`` (its weights, batches and
     noise) on ``data`` (the checker's ring when None); return the generator."""
     keras = _keras()
@@ -1071,14 +1069,37 @@ def train_recipe(recipe: Callable, seed: int, data=None):
     if data is None:
         data = gan_mixture.ring_of_gaussians(_RING_N, RING_K, RING_RADIUS, RING_STD,
                                              seed=seed).astype("float32")
+    generator, discriminator = config["generator"], config["discriminator"]
+    for key, model in (("generator", generator), ("discriminator", discriminator)):
+        if not model.trainable_variables:
+            raise Incorrect(f"the recipe's {key} has no weights to train: train_gan has "
+                            "nothing to update (build it from layers such as Dense).")
+    g_out = _output_size(generator)
+    if g_out != 2 or _input_size(discriminator) != 2:
+        raise Incorrect(f"the generator gives points of {g_out} numbers and the "
+                        f"discriminator takes {_input_size(discriminator)}: both work on "
+                        "points of the plane, 2 numbers.")
+    if fresh is not None:
+        fresh.append(generator)
+        # what the generator covers before any training: a recipe that arrives trained
+        # (or hard-coded) is not a design that the checker trained
+        fresh.append(ring_scores(generator, seed))
+        fresh.append([np.copy(_keras().ops.convert_to_numpy(w)) for w in generator.weights])
     kwargs = {k: config[k] for k in ("d_optimizer", "g_optimizer", "d_loss", "g_loss")
               if k in config}
     try:
-        train_gan(config["generator"], config["discriminator"], data, steps,
-                  batch_size=batch, seed=seed, **kwargs)
+        train_gan(generator, discriminator, data, steps, batch_size=batch, seed=seed, **kwargs)
     except Exception as exc:  # noqa: BLE001 - the student's models or losses
         raise Incorrect(describe_exception(exc, "Training your recipe")) from None
-    return config["generator"]
+    return generator
+
+
+def _output_size(model) -> int | None:
+    try:
+        shape = model.outputs[0].shape
+    except Exception:  # noqa: BLE001 - a subclassed model without outputs
+        return None
+    return None if shape[-1] is None else int(shape[-1])
 
 
 def ring_scores(generator, seed: int) -> tuple:
@@ -1101,6 +1122,7 @@ class RingDesignExercise(Exercise):
         super().__init__(*args, **kwargs)
         self._scores: dict = {}
         self._generators: dict = {}
+        self._fresh: dict = {}
 
     def scores(self, recipe: Callable, seeds=CHECK_SEEDS) -> list:
         """The (modes, quality) of ``recipe`` at each seed (cached by backend)."""
@@ -1109,11 +1131,39 @@ class RingDesignExercise(Exercise):
         for seed in seeds:
             key = (backend, recipe, seed)
             if key not in self._scores:
-                generator = train_recipe(recipe, seed)
+                fresh: list = []
+                generator = train_recipe(recipe, seed, fresh=fresh)
+                self._check_fresh(recipe, seed, fresh)
                 self._generators[key] = generator
                 self._scores[key] = ring_scores(generator, seed)
             out.append(self._scores[key])
         return out
+
+    def _check_fresh(self, recipe, seed, fresh) -> None:
+        """A recipe must build new, untrained models at each call, from the seed the checker
+        sets: not the models of its last call, not the same weights at every seed, not a
+        generator that covers the ring before training."""
+        generator, (modes, quality), weights = fresh
+        backend = _keras().backend.backend()
+        for other in CHECK_SEEDS:
+            key = (backend, recipe, other)
+            if other == seed or key not in self._fresh:
+                continue
+            other_generator, other_weights = self._fresh[key]
+            if other_generator is generator:
+                raise Incorrect("the recipe returned the same generator at two of the "
+                                "checker's seeds: it must build new models at each call "
+                                "(create them inside the function).")
+            if len(weights) == len(other_weights) and all(
+                    np.array_equal(a, b) for a, b in zip(weights, other_weights)):
+                raise Incorrect("the recipe's untrained generator has the same weights at two "
+                                "of the checker's seeds: do not set the random seed inside the "
+                                "recipe (the checker sets it, to try several initialisations).")
+        self._fresh[(backend, recipe, seed)] = (generator, weights)
+        if modes >= DESIGN_MODES and quality >= DESIGN_QUALITY:
+            raise Incorrect(f"before any training the recipe's generator already covers "
+                            f"{modes} modes: the design must be a GAN that train_gan trains "
+                            "from fresh weights, not a generator that knows the ring.")
 
     def trained_generator(self, recipe: Callable):
         """The generator of ``recipe`` trained at the checker's first seed, on its ring (the
@@ -1241,8 +1291,9 @@ class DcganExercise(TrainedGanExercise):
                 f"{DCGAN_CONFIDENCE}: the samples look like blurred blends of digits. A "
                 "generator with a hidden layer (dense, then a transposed convolution) draws "
                 "sharper strokes.")
-        return (f"{where} reads {classes} classes and is on average {conf:.2f} sure of its "
-                f"class (at least {DCGAN_CLASSES} and {DCGAN_CONFIDENCE} needed).")
+        return (f"{where} reads at least {DCGAN_CLASSES} classes in at least "
+                f"{lab06_digits.COVER_SHARE:.0%} of them each, and is on average at least "
+                f"{DCGAN_CONFIDENCE} sure of its class.")
 
 
 class CganExercise(TrainedGanExercise):
@@ -1261,9 +1312,9 @@ class CganExercise(TrainedGanExercise):
                 f"its classifier reads {acc:.0%} of them as the class requested (the worst "
                 f"class, {worst}: {s['per_class'][worst]:.0%}), below "
                 f"{CGAN_ACCURACY:.0%}.{hint}")
-        return (f"the checker requested {n} digits of each class; its classifier reads "
-                f"{acc:.0%} of them as the class requested (at least {CGAN_ACCURACY:.0%} "
-                "needed).")
+        return (f"the checker requested {n} digits of each class, each with its own noise; "
+                f"its classifier reads at least {CGAN_ACCURACY:.0%} of them as the class "
+                "requested.")
 
 
 @_of_reference
@@ -1312,7 +1363,7 @@ q7 = DcganExercise(
            f"noise: at least {DCGAN_CLASSES} classes must each hold at least "
            f"{lab06_digits.COVER_SHARE:.0%} of the samples, and the classifier's confidence "
            f"(its largest class probability, averaged over the samples) must be at least "
-           f"{DCGAN_CONFIDENCE}.",
+           f"{DCGAN_CONFIDENCE}; samples that copy training digits do not count.",
     hints=[
         "The generator grows the image: Dense(4 * 4 * 32), Reshape((4, 4, 32)), then "
         "Conv2DTranspose(1, 4, strides=2, padding='same', activation='sigmoid') gives "
@@ -1343,7 +1394,7 @@ q8 = CganExercise(
            f"conditional_generator. The checker requests {lab06_digits.PER_CLASS} digits of "
            f"each class, each with its own noise: its classifier (fitted on 360 digits the "
            f"notebook never loads) must read at least {CGAN_ACCURACY:.0%} of them as the "
-           f"class requested.",
+           f"class requested, and the digits of one class must vary with the noise.",
     hints=[
         "Give each network the label as a learnt vector: Embedding(10, 16) then Flatten, "
         "concatenated with the noise in the generator; in the discriminator, an "

@@ -38,6 +38,9 @@ PER_CLASS, Q8_SEED = 100, 60_801
 COVER_SHARE = 0.04
 #: q7's targets: the classifier's mean confidence and the classes covered (MARGINS).
 DCGAN_CONFIDENCE, DCGAN_CLASSES = 0.4, 6
+#: q8: the least mean pixel standard deviation among the digits requested of one class
+#: (a generator that ignores its noise gives 0).
+MIN_SPREAD = 0.01
 #: q8's target: the share of requested digits read as the class requested (MARGINS).
 CGAN_ACCURACY = 0.6
 
@@ -110,6 +113,31 @@ def _run(model, inputs) -> np.ndarray:
         raise Incorrect(describe_exception(exc, "Running your generator")) from None
 
 
+#: A sample within this root-mean-square pixel distance of a training digit is a copy of it
+#: (the digits' pixels are multiples of 1/16; a generator's are not).
+COPY_RMS = 0.02
+#: At most this share of samples may be copies of training digits.
+MAX_COPIES = 0.5
+
+
+def copies_share(x: np.ndarray) -> float:
+    """The share of the rows of ``x`` (64 pixels) within COPY_RMS of one of the lab's
+    training digits: a generator that returns stored digits is not a GAN."""
+    X, _ = load_digit_images()
+    X = X.reshape(len(X), -1).astype(float)
+    d2 = (x ** 2).sum(1)[:, None] - 2 * x @ X.T + (X ** 2).sum(1)[None, :]
+    rms = np.sqrt(np.maximum(d2.min(axis=1), 0.0) / x.shape[1])
+    return float((rms < COPY_RMS).mean())
+
+
+def _no_copies(x: np.ndarray) -> None:
+    share = copies_share(x)
+    if share > MAX_COPIES:
+        raise Incorrect(f"{share:.0%} of the samples are copies of the notebook's training "
+                        "digits: a generator draws new digits from the noise; it does not look "
+                        "up stored ones.")
+
+
 # ---- q7: a DCGAN of digits ----------------------------------------------------------------
 
 
@@ -124,6 +152,7 @@ def dcgan_scores(generator) -> dict:
     rng = np.random.default_rng(Q7_SEED)
     z = rng.standard_normal((Q7_SAMPLES, _latent(generator))).astype("float32")
     x = _pixels(_run(generator, z), Q7_SAMPLES)
+    _no_copies(x)
     p = digits_classifier().predict_proba(x)
     share = np.bincount(p.argmax(axis=1), minlength=10) / Q7_SAMPLES
     return {"confidence": float(p.max(axis=1).mean()), "share": share,
@@ -156,6 +185,12 @@ def cgan_scores(generator) -> dict:
     labels = np.repeat(np.arange(10), PER_CLASS)
     z = rng.standard_normal((len(labels), _latent(generator))).astype("float32")
     x = _pixels(_run(generator, [z, _label_input(generator, labels)]), len(labels))
+    _no_copies(x)
+    spread = np.mean([x[labels == c].std(axis=0).mean() for c in range(10)])
+    if spread < MIN_SPREAD:
+        raise Incorrect("every request of a class gets (nearly) the same image, whatever the "
+                        "noise: a conditional GAN draws varied digits of the class, the noise "
+                        "choosing the style.")
     pred = digits_classifier().predict(x)
     per_class = np.array([(pred[labels == c] == c).mean() for c in range(10)])
     return {"accuracy": float((pred == labels).mean()), "per_class": per_class}

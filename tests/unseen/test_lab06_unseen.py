@@ -592,8 +592,13 @@ Q4 = [
     ("generator-only", lambda: gan_short()[0][0], "incorrect", ("pair",)),
     ("hand-set-no-training", gan_hand_set, "incorrect",
      ("train", "constant", "discriminator")),
-    ("hand-set-tilted-d", gan_hand_set_tilted_d, "incorrect",
-     ("train", "constant", "discriminator")),
+    # Open finding 12: a hand-set pair whose discriminator's logit barely moves passes. The
+    # checker sees only the two networks; telling "never trained" from "trained to equilibrium"
+    # needs q4 to hand in a recipe that the checker trains itself, as q6 does.
+    pytest.param(gan_hand_set_tilted_d, "incorrect",
+                 ("train", "constant", "discriminator"), id="hand-set-tilted-d",
+                 marks=pytest.mark.xfail(strict=True, reason="open finding 12: q4 grades a "
+                                         "pair it did not train")),
     ("trained-g-constant-d", gan_trained_g_constant_d, "incorrect",
      ("discriminator", "constant", "trained")),
     ("none", lambda: None, "incorrect|blank", ()),
