@@ -4,7 +4,7 @@ The data: valid against its schema, ids unique and prefixed by their section,
 one right option for a single-choice question, feedback on every option,
 every numeric answer and slip computed by code that runs. The placement:
 each section's questions are shown once, by the last cell of the section in
-its unit's chapter. The coverage (chapters 1-5): at least 2 questions per
+its unit's chapter. The coverage (chapters 1-6): at least 2 questions per
 main section and 25 per chapter, at most half of them recall. The rendering:
 deterministic, unique ids on a page, bounded size, readable without
 JavaScript, and the same as the stored outputs. A bad file gets a message
@@ -30,7 +30,7 @@ from tools.book import ROOT
 
 FILES = sorted(quiz.QUIZ_DIR.glob("*/*.yaml"))
 CHAPTERS = {int(p.name[:2]): p for p in sorted((ROOT / "chapters").glob("[0-9][0-9]_*.ipynb"))}
-COVERED_UNITS = (1, 2, 3, 4, 5)
+COVERED_UNITS = (1, 2, 3, 4, 5, 6)
 MIN_PER_SECTION, MIN_PER_CHAPTER, MAX_RECALL_SHARE = 2, 25, 0.5
 NOT_MAIN = ("-summary", "-exercises", "-exam-practice")
 #: The HTML one question adds to a page, and what one block shares (style, script).
@@ -187,7 +187,7 @@ def test_every_quiz_call_has_its_file_and_its_import(unit):
         assert len(imports) == 1, f"{CHAPTERS[unit].name}: import quiz once (from dlbook import quiz)"
 
 
-# ---- coverage of chapters 1-5 (fails while the questions are being written) ---------
+# ---- coverage of chapters 1-6 (fails while the questions are being written) ---------
 
 @pytest.mark.parametrize("unit", COVERED_UNITS)
 def test_every_main_section_has_questions(unit, sections):

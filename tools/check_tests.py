@@ -20,7 +20,8 @@ IMPORT = re.compile(r"(?:from\s+dlbook(?:\.(?P<mod>[\w.]+))?\s+import\s+(?P<name
                     r"|(?:\bdlbook\.(?P<attr>\w+))")
 # dlbook modules whose tests have another name than tests/test_<module>.py
 ALSO = {
-    "nn": ["nn", "conv", "rnn", "attention", "optim", "training", "autoencoders"],
+    "nn": ["nn", "conv", "rnn", "attention", "optim", "training", "autoencoders", "gans",
+           "gan_mixture"],
     "notes": ["notes", "errata_boxes"],
     "labs": ["labs", "exercises", "nbgrader"],
     "exercises": ["exercises"],

@@ -23,7 +23,10 @@ module's docstring names the chapter section that derives it:
   SSIM, sparsity and contractive penalties, noise, and the VAE's Gaussian KL
   and reparameterisation (Unit 5);
 * :mod:`dlbook.nn.rbm`: a restricted Boltzmann machine trained by
-  contrastive divergence, CD-1 (Unit 5).
+  contrastive divergence, CD-1 (Unit 5);
+* :mod:`dlbook.nn.gans`: the GAN's value function, the optimal discriminator,
+  the Jensen-Shannon divergence, the saturating and non-saturating losses
+  with their gradients, and a small GAN trained by hand (Unit 6).
 
 Later units add their own modules (``optim``, ``conv``, ``rnn``...) and
 nothing else: every module of this package is imported here and its
