@@ -80,3 +80,20 @@ def solution_cell(name: str, start: str) -> str:
         if source.startswith(start):
             return source
     raise LookupError(f"solutions/{name}: no code cell starts with {start!r}")
+
+
+def full_mode_namespace(monkeypatch, name: str, imports: str) -> dict:
+    """A namespace to run cells of ``solutions/<name>`` in the full configuration
+    (``DLBOOK_MODE=full``): ``cfg`` from ``dlbook.setup()``, then the solution's imports
+    cell, the first code cell that starts with ``imports``."""
+    import keras
+
+    import dlbook
+
+    monkeypatch.setenv("DLBOOK_MODE", "full")
+    cfg = dlbook.setup(verbose=False)
+    assert not cfg.quick
+    namespace = {"cfg": cfg}
+    exec(solution_cell(name, imports), namespace)
+    assert namespace["keras"] is keras
+    return namespace

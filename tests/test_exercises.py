@@ -875,3 +875,25 @@ def test_trained_on_logits_reads_every_form_of_the_compiled_loss():
     assert not trained_on_logits(compiled("binary_crossentropy"))
     assert not trained_on_logits(compiled(probabilities))
     assert not trained_on_logits(keras.Sequential([keras.Input(shape=(3,)), keras.layers.Dense(1)]))
+
+
+def test_margin_rule_finds_each_way_a_target_lacks_its_margin():
+    from dlbook.exercises.design import Margin
+
+    def margin(reference, baseline, *, higher=True, target=0.5, base="code", backends=None):
+        measured = {b: (reference, baseline) for b in (backends or ("tensorflow", "jax"))}
+        return Margin("q1", "accuracy", target, higher, "code", base, measured)
+
+    assert margin((0.9, 0.91, 0.92), (0.1, 0.12, 0.11)).violations() == []
+    # lower is better: a loss target of 0.5
+    assert margin((0.1, 0.12, 0.11), (0.9, 0.91, 0.92), higher=False).violations() == []
+    # the reference passes, but by less than twice its spread (0.55 - 0.5 < 2 x 0.2)
+    (line, _) = margin((0.55, 0.75, 0.6), (0.1, 0.12, 0.11)).violations()
+    assert "reference" in line and "tensorflow" in line
+    # the baseline passes the target
+    assert all("baseline" in v for v in margin((0.9, 0.91, 0.92), (0.6, 0.1, 0.1)).violations())
+    # two seeds only; one backend only; baseline values without a baseline
+    assert "2 reference values, not 3" in margin((0.9, 0.91), (0.1, 0.1, 0.1)).violations()[0]
+    assert "measured on" in margin((0.9,) * 3, (0.1,) * 3, backends=("jax",)).violations()[0]
+    assert "no baseline" in margin((0.9,) * 3, (0.1,) * 3, base=None).violations()[0]
+    assert margin((0.9,) * 3, (), base=None).violations() == []

@@ -24,7 +24,7 @@ import pytest
 
 from dlbook.labs import lab05, lab06, lab06_digits
 from tests import synthetic
-from tests.notebook_scan import solution_cell
+from tests.notebook_scan import full_mode_namespace, solution_cell
 
 
 def to_np(x):
@@ -139,25 +139,9 @@ def _spread(values) -> float:
     return max(values) - min(values)
 
 
-def _beyond(margin, value) -> float:
-    return value - margin.target if margin.higher else margin.target - value
-
-
 def test_every_target_has_its_margin_on_both_backends():
     assert {m.exercise for m in lab06.MARGINS} == {"q4", "q6", "q7", "q8"}
-    for m in lab06.MARGINS:
-        assert set(m.measured) == {"tensorflow", "jax"}, m.exercise
-        for backend, values in m.measured.items():
-            where = f"{m.exercise} ({m.quantity}) on {backend}"
-            assert values is not None, f"{where}: not measured"
-            reference, baseline = values
-            assert len(reference) == 3, where
-            assert min(_beyond(m, v) for v in reference) >= 2 * _spread(reference), where
-            if m.baseline is None:
-                assert baseline == (), where
-                continue
-            assert len(baseline) == 3, where
-            assert min(-_beyond(m, v) for v in baseline) >= 2 * _spread(baseline), where
+    assert [line for m in lab06.MARGINS for line in m.violations()] == []
 
 
 def test_seed_0_of_q4_gives_the_measured_numbers():
@@ -261,17 +245,7 @@ FULL_CELL = "# alt: In the full configuration only"
 
 
 def _full_namespace(monkeypatch):
-    import keras
-
-    import dlbook
-
-    monkeypatch.setenv("DLBOOK_MODE", "full")
-    cfg = dlbook.setup(verbose=False)
-    assert not cfg.quick
-    namespace = {"cfg": cfg}
-    exec(solution_cell(lab06.NOTEBOOK, "import math"), namespace)
-    assert namespace["keras"] is keras
-    return namespace
+    return full_mode_namespace(monkeypatch, lab06.NOTEBOOK, "import math")
 
 
 def test_full_mode_mnist_dcgan_runs_on_synthetic_images(monkeypatch, capsys):

@@ -185,7 +185,7 @@ from dlbook.exercises.core import (
     BLANK, CORRECT, INCORRECT, UNCHECKED, Exercise, Incorrect, NotAttempted, Result, Right,
     Wrong, call_student, show,
 )
-from dlbook.exercises.design import DesignExercise
+from dlbook.exercises.design import DesignExercise, Margin
 from dlbook.exercises.function import Case, FunctionExercise
 from dlbook.exercises.model import ModelExercise, variant
 from dlbook.exercises.procedure import ProcedureExercise
@@ -194,7 +194,7 @@ from dlbook.exercises.written import WrittenExercise
 
 __all__ = [
     "BLANK", "CORRECT", "INCORRECT", "UNCHECKED", "MISMATCH_KINDS",
-    "Case", "DesignExercise", "Exercise", "FunctionExercise", "Incorrect", "Mismatch",
+    "Case", "DesignExercise", "Exercise", "FunctionExercise", "Incorrect", "Margin", "Mismatch",
     "ModelExercise", "NotAttempted", "ProcedureExercise", "Result", "Right", "ValueExercise",
     "Wrong", "WrittenExercise", "call_student", "compare", "show", "variant",
 ]

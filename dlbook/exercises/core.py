@@ -413,3 +413,20 @@ class Exercise:
         if result.status != BLANK:
             problems.append(f"the blank stub is not 'Not attempted': {result.text}")
         return [f"{self.name}: {p}" for p in problems]
+
+
+class LazyKerasOps:
+    """``keras.ops``, imported at the first use.
+
+    A lab module writes its reference functions as the notebook's cells do, with
+    ``ops.mean(...)`` (their source is the solution shown), yet importing the module must
+    import no Keras: ``from dlbook.exercises.core import lazy_ops as ops``.
+    """
+
+    def __getattr__(self, name: str):
+        from keras import ops as keras_ops
+
+        return getattr(keras_ops, name)
+
+
+lazy_ops = LazyKerasOps()

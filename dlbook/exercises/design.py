@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from typing import Any, Callable
 
@@ -145,3 +146,55 @@ class DesignExercise(Exercise):
                         "against overfitting, more epochs (the validation curve shows when "
                         "to stop), and training on all the training images (no "
                         "validation_split) once your choices are made.")
+
+
+@dataclasses.dataclass(frozen=True)
+class Margin:
+    """A target of a lab's trained exercise, and what its reference and its baseline reach.
+
+    The lab rule: on every backend, the reference's worst value passes the target, and the
+    baseline's best fails it, each by at least twice its own seed-to-seed spread.
+    ``exercise`` is the exercise's name, ``quantity`` what its checker measures, ``higher``
+    whether a larger value passes; ``reference`` and ``baseline`` are the answers measured
+    (notebook code or recipes; the baseline is the answer the target is there to shut out,
+    or None where no baseline is meant to fail this target alone); ``measured`` maps a
+    Keras backend to ``(reference values, baseline values)`` at the seeds the lab states
+    (``()`` for the baseline's when there is none).
+    """
+
+    exercise: str
+    quantity: str
+    target: float
+    higher: bool
+    reference: Any
+    baseline: Any
+    measured: dict
+
+    def beyond(self, value: float) -> float:
+        """How far ``value`` lies on the passing side of the target (negative: failing)."""
+        return value - self.target if self.higher else self.target - value
+
+    def violations(self, backends=("tensorflow", "jax"), seeds: int = 3) -> list[str]:
+        """Where the rule fails, one line each (empty: it holds on every backend)."""
+        out = []
+        if set(self.measured) != set(backends):
+            return [f"{self.exercise} ({self.quantity}): measured on {sorted(self.measured)}, "
+                    f"not {sorted(backends)}"]
+        for backend, (reference, baseline) in self.measured.items():
+            where = f"{self.exercise} ({self.quantity}) on {backend}"
+            series = [("reference", reference, 1)]
+            if self.baseline is None:
+                if tuple(baseline) != ():
+                    out.append(f"{where}: baseline values recorded, but no baseline")
+            else:
+                series.append(("baseline", baseline, -1))
+            for name, values, side in series:
+                if len(values) != seeds:
+                    out.append(f"{where}: {len(values)} {name} values, not {seeds}")
+                    continue
+                worst = min(side * self.beyond(v) for v in values)
+                spread = max(values) - min(values)
+                if worst < 2 * spread:
+                    out.append(f"{where}: the {name} is {worst:.4g} on its side of the "
+                               f"target, less than twice its spread {spread:.4g}")
+        return out

@@ -44,14 +44,14 @@ Use: ``from dlbook.labs.lab05 import q1, q2, ..., q9``.
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any, Callable
 
 import numpy as np
 
 from dlbook.exercises import DesignExercise, Incorrect, ProcedureExercise, Right, Wrong
 from dlbook.exercises.compare import fmt, sentence, type_name
-from dlbook.exercises.core import STUDENT_ERRORS, describe_exception
+from dlbook.exercises.core import STUDENT_ERRORS, describe_exception, lazy_ops as ops
+from dlbook.exercises.design import Margin
 from dlbook.exercises.model import trained_on_logits
 from dlbook.measure import approx
 from dlbook.nn import autoencoders as nn_ae
@@ -238,20 +238,6 @@ q2 = ProcedureExercise(
 
 
 # ---- q5 and q6: the VAE's KL term and reparameterised sample, in keras.ops ---------------
-
-
-class _LazyOps:
-    """``keras.ops``, imported at the first use: the references below read ``ops`` as the
-    notebook's cells do (their source is the solution shown), and importing this module
-    imports no Keras."""
-
-    def __getattr__(self, name: str):
-        from keras import ops as keras_ops
-
-        return getattr(keras_ops, name)
-
-
-ops = _LazyOps()
 
 
 def gaussian_kl(mean, log_var):
@@ -1375,26 +1361,6 @@ def design_exercise(seed: int = 0) -> BudgetDenoisingExercise:
 q8 = design_exercise()
 
 # ---- the margins of the targets ------------------------------------------------------------
-
-
-@dataclasses.dataclass(frozen=True)
-class Margin:
-    """A target of a trained exercise, and what its reference and its baseline reach.
-
-    ``exercise`` is its name, ``quantity`` what its checker measures, ``higher`` whether
-    a larger value passes; ``reference`` and ``baseline`` are notebook code (the baseline
-    is the recorded wrong answer the target is there to shut out); ``measured`` maps a
-    Keras backend to ``(reference, baseline)``, each the values at seeds 0, 1 and 2.
-    """
-
-    exercise: str
-    quantity: str
-    target: float
-    higher: bool
-    reference: str
-    baseline: str
-    measured: dict
-
 
 #: Every target of the trained exercises, and the numbers around it: each answer trained
 #: by this module's code (q.run) at seeds 0, 1 and 2 on a CPU, then measured as its

@@ -29,7 +29,6 @@ Use: ``from dlbook.labs.lab06 import q1, q2, ...``.
 
 from __future__ import annotations
 
-import dataclasses
 import inspect
 import math
 from typing import Any, Callable
@@ -38,7 +37,8 @@ import numpy as np
 
 from dlbook.exercises import Exercise, Incorrect, NotAttempted, ProcedureExercise, Right, Wrong
 from dlbook.exercises.compare import fmt, sentence, type_name
-from dlbook.exercises.core import call_student, describe_exception
+from dlbook.exercises.core import call_student, describe_exception, lazy_ops as ops
+from dlbook.exercises.design import Margin
 from dlbook.labs import lab06_digits
 from dlbook.labs.lab06_digits import CGAN_ACCURACY, DCGAN_CLASSES, DCGAN_CONFIDENCE
 from dlbook.nn import gan_mixture
@@ -52,20 +52,6 @@ def _keras():
     import keras
 
     return keras
-
-
-class _LazyOps:
-    """``keras.ops``, imported at the first use: the references below read ``ops`` as the
-    notebook's cells do (their source is the solution shown), and importing this module
-    imports no Keras."""
-
-    def __getattr__(self, name: str):
-        from keras import ops as keras_ops
-
-        return getattr(keras_ops, name)
-
-
-ops = _LazyOps()
 
 
 def _to_np(value) -> Any:
@@ -813,12 +799,18 @@ def _to_logits(model, y) -> np.ndarray:
     return y
 
 
-def _input_size(model) -> int | None:
+def _last_axis(model, which: str = "inputs") -> int | None:
+    """The size of the last axis of the model's first input (or output, ``which="outputs"``):
+    None when it is variable, or when the model has none (a subclassed model never called)."""
     try:
-        shape = model.inputs[0].shape
-    except Exception:  # noqa: BLE001 - a subclassed model without inputs
+        shape = getattr(model, which)[0].shape
+    except Exception:  # noqa: BLE001 - a subclassed model without inputs or outputs
         return None
     return None if shape[-1] is None else int(shape[-1])
+
+
+def _input_size(model) -> int | None:
+    return _last_axis(model, "inputs")
 
 
 # ---- q4: a 1-D GAN toward N(4, 1.25) ----------------------------------------------------
@@ -1095,11 +1087,7 @@ def train_recipe(recipe: Callable, seed: int, data=None, fresh: list | None = No
 
 
 def _output_size(model) -> int | None:
-    try:
-        shape = model.outputs[0].shape
-    except Exception:  # noqa: BLE001 - a subclassed model without outputs
-        return None
-    return None if shape[-1] is None else int(shape[-1])
+    return _last_axis(model, "outputs")
 
 
 def ring_scores(generator, seed: int) -> tuple:
@@ -1413,29 +1401,6 @@ q8 = CganExercise(
 
 
 # ---- the targets' margins ----------------------------------------------------------------
-
-
-@dataclasses.dataclass(frozen=True)
-class Margin:
-    """A target of a trained exercise, and what its reference and its baseline reach.
-
-    ``exercise`` is its name, ``quantity`` what its checker measures (a distance from a
-    value for q4's two-sided targets), ``higher`` whether a larger value passes;
-    ``reference`` and ``baseline`` are notebook code (q4, q7, q8) or recipe functions (q6), the
-    baseline the answer the target is there to shut out (None where no baseline is
-    meant to fail that target alone); ``measured`` maps a Keras backend to
-    ``(reference, baseline)``, each the values at three seeds (q4, q7, q8: seeds 0, 1, 2
-    of ``run``; q6: the checker's ``CHECK_SEEDS``).
-    """
-
-    exercise: str
-    quantity: str
-    target: float
-    higher: bool
-    reference: Any
-    baseline: Any
-    measured: dict
-
 
 #: Every target of q4, q6, q7 and q8, and the numbers around it, measured on a CPU on
 #: TensorFlow and on JAX (2026-12-07). On each backend the target lies beyond the
