@@ -71,3 +71,13 @@ def pytest_collection_modifyitems(config, items):
                 # xdist 3.8 writes it to item._nodeid, which pytest 9.2 no longer reads
                 # (the id is item._id, a NodeId): without this, no group would hold.
                 item._id = type(item._id).parse(f"{item.nodeid}@{group}")
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    """Close what a test left drawn (a notebook cell it ran, a demo): the next test on the
+    same worker starts with no open figure (tests/test_widgets.py counts them)."""
+    yield
+    pyplot = sys.modules.get("matplotlib.pyplot")
+    if pyplot is not None:
+        pyplot.close("all")

@@ -141,6 +141,9 @@ REGISTRY_ALLOWED: dict[tuple[str, str], str] = {
         "the notes' expression evaluated as printed; chapter 1's cell prints it",
     ("r20.backprop.y1-10000", "0.015912196"):
         "the source's own value, which chapter 1's updated-weights variant prints",
+    ("r20.gan.training-stops", "1.386"):
+        "2 ln 2, the discriminator's loss at the equilibrium the claim derives, not a number "
+        "of the notes; chapter 6 computes and checks it (exam_d_loss_eq)",
 }
 TEXT_FIELDS = ("quantity", "topic", "notes_say", "correct", "explanation", "reproduced_by")
 
