@@ -35,6 +35,22 @@ PAD, UNKNOWN = "<pad>", "<unk>"
 _WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?")
 
 
+def digits_lab_and_held_out(held_out: int = 360) -> tuple:
+    """``(X_lab, y_lab), (X_held, y_held)``: scikit-learn's 1,797 digits as rows of 64
+    pixels in [0, 1] (float32), split into the labs' 1,437 and the ``held_out`` digits
+    their checkers grade on (stratified, fixed seed). Labs 3, 5 and 6 share this split;
+    no function a notebook calls returns the held-out part.
+    """
+    from sklearn.datasets import load_digits
+    from sklearn.model_selection import train_test_split
+
+    digits = load_digits()
+    X = digits.images.reshape(len(digits.images), -1).astype("float32") / 16.0
+    X_lab, X_held, y_lab, y_held = train_test_split(X, digits.target, test_size=held_out,
+                                                    stratify=digits.target, random_state=42)
+    return (X_lab, y_lab), (X_held, y_held)
+
+
 def tokenize(text: str) -> list[str]:
     """The words of ``text``, lower-cased, without punctuation ("didn't" stays one word)."""
     if not isinstance(text, str):

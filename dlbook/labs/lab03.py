@@ -43,6 +43,7 @@ from typing import Any, Callable
 import numpy as np
 
 from dlbook import nn
+from dlbook.datasets import digits_lab_and_held_out
 from dlbook.exercises import Case, Exercise, FunctionExercise, Incorrect, ModelExercise
 from dlbook.exercises import Right, ValueExercise, Wrong, call_student, variant
 from dlbook.exercises.compare import compare, fmt, matches, require_callable, sentence, type_name
@@ -1164,22 +1165,11 @@ HELD_OUT = 360
 CANVAS = 12
 
 
-def _all_digits() -> tuple:
-    """scikit-learn's 1,797 8x8 digits as images (n, 8, 8, 1) in [0, 1], and their labels."""
-    from sklearn.datasets import load_digits
-
-    digits = load_digits()
-    return digits.images[..., None].astype("float32") / 16.0, digits.target
-
-
 def _lab_and_held_out() -> tuple:
-    """(X_lab, y_lab), (X_held, y_held): the lab's 1,437 digits and the checker's 360."""
-    from sklearn.model_selection import train_test_split
-
-    X, y = _all_digits()
-    X_lab, X_held, y_lab, y_held = train_test_split(X, y, test_size=HELD_OUT, stratify=y,
-                                                    random_state=42)
-    return (X_lab, y_lab), (X_held, y_held)
+    """(X_lab, y_lab), (X_held, y_held): the lab's 1,437 digits and the checker's 360, as
+    images (n, 8, 8, 1) in [0, 1]."""
+    (X_lab, y_lab), (X_held, y_held) = digits_lab_and_held_out(HELD_OUT)
+    return (X_lab.reshape(-1, 8, 8, 1), y_lab), (X_held.reshape(-1, 8, 8, 1), y_held)
 
 
 def load_digit_images():

@@ -48,6 +48,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from dlbook.datasets import digits_lab_and_held_out
 from dlbook.exercises import DesignExercise, Incorrect, ProcedureExercise, Right, Wrong
 from dlbook.exercises.compare import fmt, sentence, type_name
 from dlbook.exercises.core import STUDENT_ERRORS, describe_exception, lazy_ops as ops
@@ -79,22 +80,9 @@ SP_FRACTION = 0.3
 _CHECK_GAUSS_SEED, _CHECK_SP_SEED, _LAB_NOISE_SEED = 50_301, 50_302, 5
 
 
-def _all_digits() -> tuple:
-    """scikit-learn's 1,797 8x8 digits as rows of 64 pixels in [0, 1], and their labels."""
-    from sklearn.datasets import load_digits
-
-    digits = load_digits()
-    return digits.images.reshape(len(digits.images), -1).astype("float32") / 16.0, digits.target
-
-
 def _lab_and_held_out() -> tuple:
     """(X_lab, y_lab), (X_held, y_held): the lab's 1,437 digits and the checker's 360."""
-    from sklearn.model_selection import train_test_split
-
-    X, y = _all_digits()
-    X_lab, X_held, y_lab, y_held = train_test_split(X, y, test_size=HELD_OUT, stratify=y,
-                                                    random_state=42)
-    return (X_lab, y_lab), (X_held, y_held)
+    return digits_lab_and_held_out(HELD_OUT)
 
 
 def load_lab_digits():

@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from dlbook.datasets import digits_lab_and_held_out
 from dlbook.exercises import Incorrect, Right, Wrong
 from dlbook.exercises.compare import type_name
 from dlbook.exercises.core import describe_exception
@@ -48,9 +49,7 @@ CGAN_ACCURACY = 0.6
 def load_digit_images():
     """The lab's digits as images: ``X`` of shape (1437, 8, 8, 1), pixels in [0, 1]
     (float32), and their labels ``y`` (1437,). The checker holds the other 360."""
-    from dlbook.labs import lab05
-
-    (X, y), _ = lab05._lab_and_held_out()
+    (X, y), _ = digits_lab_and_held_out()
     return X.reshape(-1, SIDE, SIDE, 1).astype("float32"), np.asarray(y)
 
 
@@ -60,9 +59,7 @@ def digits_classifier():
     held-out digits (rows of 64 pixels in [0, 1])."""
     from sklearn.linear_model import LogisticRegression
 
-    from dlbook.labs import lab05
-
-    _, (X_held, y_held) = lab05._lab_and_held_out()
+    _, (X_held, y_held) = digits_lab_and_held_out()
     return LogisticRegression(max_iter=5000).fit(X_held, y_held)
 
 
