@@ -30,7 +30,7 @@ from tools.book import ROOT
 
 FILES = sorted(quiz.QUIZ_DIR.glob("*/*.yaml"))
 CHAPTERS = {int(p.name[:2]): p for p in sorted((ROOT / "chapters").glob("[0-9][0-9]_*.ipynb"))}
-COVERED_UNITS = (1, 2, 3, 4, 5, 6)
+COVERED_UNITS = (1, 2, 3, 4, 5, 6, 7)
 MIN_PER_SECTION, MIN_PER_CHAPTER, MAX_RECALL_SHARE = 2, 25, 0.5
 NOT_MAIN = ("-summary", "-exercises", "-exam-practice")
 #: The HTML one question adds to a page, and what one block shares (style, script).

@@ -389,9 +389,11 @@ def render_crosswalk(cw: Crosswalk | None = None) -> str:
         "This page maps every topic of three syllabi onto the book: the MCA 402B "
         "and R20A6610 syllabi (Units I–V) and the VESIT AIDS-2 Module 4 notes, "
         "whose section headings serve as that module's topic list. A linked "
-        "section teaches the topic now; *planned* names the chapter that will "
-        "teach it. The book grows one chapter per unit, so the plan below is "
-        "also its table of contents to come.",
+        "section teaches the topic now"
+        + ("; *planned* names the chapter that will teach it. The book grows one "
+           "chapter per unit, so the plan below is also its table of contents to come."
+           if cw.planned_chapters else
+           ". Every unit of the book is written, so no topic is left to a chapter to come."),
         "",
         f"**Overall.** {coverage_line(cw.topics)}",
         "",
@@ -426,6 +428,8 @@ def render_crosswalk(cw: Crosswalk | None = None) -> str:
                 ),
                 "",
             ]
+    if not cw.planned_chapters:
+        return "\n".join(out).rstrip() + "\n"
     counts = Counter(t.planned for t in cw.topics if not t.covered)
     out += [
         "## Chapters to come",
@@ -568,6 +572,12 @@ def _round5(minutes: int) -> int:
     return max(5, 5 * round(minutes / 5))
 
 
+def unit_labs(unit: int, root: Path = ROOT) -> list[Path]:
+    """The lab solutions of a unit: ``solutions/06_gans_lab.ipynb``, or a unit's two
+    labs named by letter, ``07a_...`` and ``07b_...``."""
+    return [p for p in sorted((root / "solutions").glob(f"{unit:02d}*_*.ipynb"))
+            if re.match(rf"{unit:02d}[a-z]?_", p.name)]
+
 def glance(cw: Crosswalk | None = None, root: Path = ROOT) -> Glance:
     cw = load_crosswalk() if cw is None else cw
     written = sorted({int(m.group(1)) for t in cw.topics for sec in t.sections
@@ -577,7 +587,7 @@ def glance(cw: Crosswalk | None = None, root: Path = ROOT) -> Glance:
     if missing:
         raise CrosswalkError(f"the crosswalk names units {missing}, which have no chapter")
     minutes = [reading_minutes(c) for c in chapters]
-    labs = [p for u in written for p in sorted((root / "solutions").glob(f"{u:02d}_*.ipynb"))]
+    labs = [p for u in written for p in unit_labs(u, root)]
     exercises = [graded_exercises(p) for p in labs] or [0]
     covered, topics = coverage(cw.topics)
     return Glance(
@@ -633,9 +643,11 @@ def render_glance(g: Glance | None = None) -> str:
         "their lecture notes, and the "
         "{doc}`appendix/crosswalk` shows where each of their topics is taught.",
         "",
-        f"**Written so far.** {_units(g.written)} of {g.units}, each a chapter and a lab "
-        f"(planned: {'; '.join(planned)}). {g.covered} of the {g.topics} syllabus topics "
-        f"are covered ({per}).",
+        (f"**Written so far.** {_units(g.written)} of {g.units}, each a chapter and a lab "
+         f"(planned: {'; '.join(planned)}). " if planned else
+         f"**Written.** {_units(g.written)} of {g.units}: every unit is written, each a "
+         "chapter with its labs. ")
+        + f"{g.covered} of the {g.topics} syllabus topics are covered ({per}).",
     ]
     return "\n".join(lines) + "\n"
 

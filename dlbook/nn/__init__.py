@@ -26,7 +26,10 @@ module's docstring names the chapter section that derives it:
   contrastive divergence, CD-1 (Unit 5);
 * :mod:`dlbook.nn.gans`: the GAN's value function, the optimal discriminator,
   the Jensen-Shannon divergence, the saturating and non-saturating losses
-  with their gradients, and a small GAN trained by hand (Unit 6).
+  with their gradients, and a small GAN trained by hand (Unit 6);
+* :mod:`dlbook.nn.apps`: greedy and beam-search decoding, detections matched
+  to true boxes and average precision, and a Keras model's layer table
+  (Unit 7; IoU and NMS are :mod:`dlbook.apps.vision`'s).
 
 Later units add their own modules (``optim``, ``conv``, ``rnn``...) and
 nothing else: every module of this package is imported here and its

@@ -1,0 +1,855 @@
+"""Lab 7a, part 2: trained vision models (q3 to q7), each scored on data the checker
+draws itself.
+
+The notebook trains on arrays from this module's ``load_*`` functions, drawn at the
+notebook's seeds; every checker draws its own images (or canvases, or clips) at a seed
+of its own, ``Q*_SEED``, which no loader uses: training on every array the notebook
+holds does not hand it the test set. q5's checker goes further: its images show
+(colour, shape, position) combinations that ``load_captions`` never draws
+(``HELD_OUT``), and q6's canvases carry the 360 digits of
+:func:`dlbook.datasets.digits_lab_and_held_out` that no lab loads.
+
+* q3 (design): a mini U-Net; mean mask IoU at least ``SEG_IOU`` on 200 discs images.
+* q4: a localiser with a box head and a class head; mean box IoU at least ``LOC_IOU``
+  and class accuracy at least ``LOC_ACC``.
+* q5: a captioner (CNN encoder, LSTM decoder, teacher forcing) decoded greedily by the
+  checker (:func:`greedy_captions`); exact captions at least ``CAPTION_ACC`` on the
+  held-out combinations; BLEU is reported.
+* q6: soft attention over cluttered digits; the attention map (the output of the layer
+  named ``"attention"``) peaks within ``PEAK_RADIUS`` pixels of the digit's centre on at
+  least ``PEAK_RATE`` of the canvases.
+* q7 (design): video to text: "<colour> square moves <direction>"; both words right on
+  at least ``VIDEO_ACC`` of the clips. A model that averages its frames cannot tell
+  left from right.
+
+``MARGINS`` records what the references and the baselines reach at three seeds on
+TensorFlow and on JAX.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any, Callable
+
+import numpy as np
+
+from dlbook.apps import vision
+from dlbook.exercises import Exercise, Incorrect, Right, Wrong
+from dlbook.exercises.compare import fmt, type_name
+from dlbook.exercises.core import describe_exception
+from dlbook.exercises.design import Margin
+from dlbook.exercises.model import trained_on_logits
+
+
+def _keras():
+    import keras
+
+    return keras
+
+
+# ---- the data ---------------------------------------------------------------------------
+
+#: The checkers' seeds: no loader draws at them.
+Q3_SEED, Q4_SEED, Q5_SEED, Q6_SEED, Q7_SEED = 70_301, 70_401, 70_501, 70_601, 70_701
+#: How many examples each checker draws.
+CHECK_N = 200
+
+
+def load_discs(n: int = 500):
+    """q3's training data: ``X_discs`` (n, 32, 32, 1) noisy images of one or two discs and
+    ``M_discs``, their masks (1 on a disc), float32."""
+    return vision.discs(n, size=32, seed=7301, noise=0.1)
+
+
+def load_shapes(n: int = 1000):
+    """q4's training data: ``X_shapes`` (n, 32, 32, 1), ``boxes_shapes`` (n, 4), each
+    (x1, y1, x2, y2) divided by 32 (in [0, 1]), and ``classes_shapes`` (n,): 0 square,
+    1 circle."""
+    X, boxes, classes = vision.shapes_boxes(n, size=32, seed=7401)
+    return X, boxes / 32.0, classes
+
+
+#: The (colour, shape, position) combinations that no training image shows: q5's test.
+HELD_OUT = [("red", "circle", "left"), ("red", "triangle", "bottom"),
+            ("yellow", "square", "top"), ("yellow", "circle", "right"),
+            ("blue", "triangle", "left"), ("blue", "square", "bottom")]
+TRAIN_COMBINATIONS = [c for c in vision.caption_combinations() if c not in HELD_OUT]
+
+#: q5's vocabulary: index 0 pads, then the start and end tokens and the caption words.
+VOCAB = ["<pad>", "<start>", "<end>", "a", "on", "at", "the",
+         *vision.CAPTION_COLOURS, *vision.CAPTION_SHAPES, *vision.CAPTION_POSITIONS]
+#: Tokens per decoder step sequence: "<start>" and the 6 words of a caption.
+CAPTION_STEPS = 7
+
+
+def encode_captions(captions):
+    """``(tokens_in, tokens_out)``, each (n, 7) int32: the decoder's inputs ("<start>" and
+    the caption) and its targets (the caption and "<end>"), one step apart (teacher
+    forcing)."""
+    index = {w: i for i, w in enumerate(VOCAB)}
+    rows = [[index[w] for w in c.split()] for c in captions]
+    if any(len(r) != CAPTION_STEPS - 1 for r in rows):
+        raise ValueError("every caption has 6 words")
+    words = np.array(rows, dtype="int32")
+    start = np.full((len(rows), 1), index["<start>"], "int32")
+    end = np.full((len(rows), 1), index["<end>"], "int32")
+    return np.concatenate([start, words], 1), np.concatenate([words, end], 1)
+
+
+def load_captions(n: int = 1500):
+    """q5's training data: ``X_captions`` (n, 32, 32, 3) and their ``captions`` (a list of
+    str), drawn from ``TRAIN_COMBINATIONS`` only."""
+    X, captions, _ = vision.shapes_captions(n, size=32, seed=7501,
+                                            combinations=TRAIN_COMBINATIONS)
+    return X, captions
+
+
+def load_canvases():
+    """q6's training data: ``X_canvas`` (1437, 24, 24, 1), the lab's digits each on a
+    cluttered canvas, and ``y_canvas``, their labels. The checker's canvases carry the
+    other 360 digits."""
+    from dlbook.datasets import digits_lab_and_held_out
+
+    (X, y), _ = digits_lab_and_held_out()
+    canvases, labels, _ = vision.cluttered_digits(X, y, size=24, seed=7601)
+    return canvases, labels
+
+
+def load_clips(n: int = 600):
+    """q7's training data: ``X_clips`` (n, 8, 16, 16, 3) and ``colour_clips`` (n,),
+    ``direction_clips`` (n,), the indices of the colour in ``VIDEO_COLOURS`` and of the
+    direction in ``VIDEO_DIRECTIONS``."""
+    X, _, labels = vision.moving_squares(n, frames=8, size=16, seed=7701)
+    return X, labels[:, 0], labels[:, 1]
+
+
+VIDEO_COLOURS = list(vision.VIDEO_COLOURS)
+VIDEO_DIRECTIONS = list(vision.VIDEO_DIRECTIONS)
+
+
+# ---- the checker's side -----------------------------------------------------------------
+
+
+def _is_model(m) -> bool:
+    return isinstance(m, _keras().Model)
+
+
+def _call(model, inputs, what: str) -> Any:
+    """The model's outputs on ``inputs`` as NumPy (a list for several, in order), or
+    Incorrect saying why it would not run."""
+    keras = _keras()
+    try:
+        out = model(inputs, training=False)
+    except Exception as exc:  # noqa: BLE001 - the student's model
+        raise Incorrect(describe_exception(exc, f"Your model, called on {what},")) from None
+    if isinstance(out, dict):
+        out = list(out.values())
+    if isinstance(out, (list, tuple)):
+        return [np.asarray(keras.ops.convert_to_numpy(o), dtype=float) for o in out]
+    return np.asarray(keras.ops.convert_to_numpy(out), dtype=float)
+
+
+def _probabilities(model, out: np.ndarray, what: str) -> np.ndarray:
+    """Sigmoid outputs as they are; a model trained on logits (from_logits=True) has its
+    outputs passed through a sigmoid; anything else outside [0, 1] is named."""
+    if trained_on_logits(model):
+        return 1.0 / (1.0 + np.exp(-np.clip(out, -60, 60)))
+    if out.min() < -1e-6 or out.max() > 1 + 1e-6:
+        raise Incorrect(f"{what} run from {out.min():.2f} to {out.max():.2f}: end with a "
+                        "sigmoid, or compile with from_logits=True if you keep logits.")
+    return out
+
+
+def segmentation_iou(model, X, M) -> float:
+    """The mean mask IoU of ``model``'s masks (probability > 1/2) on images ``X``."""
+    if not _is_model(model):
+        raise Incorrect(f"pass the trained Keras model, not {fmt(model)} ({type_name(model)}).")
+    out = _call(model, X[:2], "2 images of shape (32, 32, 1)")
+    if isinstance(out, list):
+        raise Incorrect("a segmentation model has one output, the mask.")
+    if out.size != 2 * 32 * 32:
+        raise Incorrect(f"on 2 images your model returns shape {out.shape}: a mask has one "
+                        "number per pixel, (2, 32, 32, 1). Does the decoder upsample back "
+                        "to 32 x 32?")
+    out = np.concatenate([_call(model, X[i:i + 100], "the checker's images")
+                          for i in range(0, len(X), 100)])
+    p = _probabilities(model, out.reshape(M.shape), "your mask values")
+    return float(np.mean([vision.mask_iou(a > 0.5, b) for a, b in zip(p, M)]))
+
+
+def localisation_scores(model, X, boxes, classes) -> tuple[float, float]:
+    """(mean box IoU, class accuracy) of ``model`` on images ``X`` (boxes divided by 32)."""
+    if not _is_model(model):
+        raise Incorrect(f"pass the trained Keras model, not {fmt(model)} ({type_name(model)}).")
+    out = _call(model, X, "the checker's images")
+    if not isinstance(out, list) or len(out) != 2:
+        raise Incorrect("the localiser has two outputs, [box, class]: "
+                        "keras.Model(inputs, [box, shape]).")
+    shapes = sorted(o.shape[-1] if o.ndim == 2 else -1 for o in out)
+    by_width = {o.shape[-1]: o for o in out if o.ndim == 2}
+    if 4 not in by_width or shapes[0] not in (1, 2):
+        raise Incorrect(f"the outputs have shapes {[o.shape for o in out]}: the box head "
+                        "gives 4 numbers per image, the class head 2 (or 1 sigmoid).")
+    box = by_width[4]
+    cls = by_width[shapes[0]]
+    if np.median(np.abs(box)) > 2:
+        raise Incorrect("the boxes look like pixels: the exercise's boxes are divided by "
+                        "32, as boxes_shapes is.")
+    pred_classes = (cls.argmax(-1) if cls.shape[-1] == 2
+                    else (cls[:, 0] > (0.0 if trained_on_logits(model) else 0.5)).astype(int))
+    ious = [vision.iou(p * 32, t * 32) for p, t in zip(np.sort(
+        box.reshape(-1, 2, 2), axis=1).reshape(-1, 4)[:, [0, 2, 1, 3]], boxes)]
+    return float(np.mean(ious)), float(np.mean(pred_classes == classes))
+
+
+def greedy_captions(model, images) -> list[str]:
+    """Captions of ``images`` decoded greedily: the decoder model ``[images, tokens] ->
+    (n, 7, len(VOCAB))`` is fed "<start>" then its own most likely word at each step,
+    until "<end>" (or 6 words)."""
+    n = len(images)
+    tokens = np.zeros((n, CAPTION_STEPS), "int32")
+    tokens[:, 0] = VOCAB.index("<start>")
+    for t in range(CAPTION_STEPS - 1):
+        out = _call(model, [images, tokens], "[images, tokens]")
+        if isinstance(out, list) or out.ndim != 3 or out.shape[-1] != len(VOCAB):
+            shape = [o.shape for o in out] if isinstance(out, list) else out.shape
+            raise Incorrect(f"on [images, tokens] of shapes {images.shape} and "
+                            f"{tokens.shape} your model returns {shape}: the decoder gives, "
+                            f"at each of the 7 steps, one score per word of VOCAB, "
+                            f"(n, 7, {len(VOCAB)}).")
+        tokens[:, t + 1] = out[:, t].argmax(-1)
+    words = []
+    for row in tokens[:, 1:]:
+        ws = []
+        for i in row:
+            if VOCAB[i] in ("<end>", "<pad>"):
+                break
+            ws.append(VOCAB[i])
+        words.append(" ".join(ws))
+    return words
+
+
+def caption_scores(model, X, captions) -> tuple[float, float]:
+    """(exact-caption share, mean sentence BLEU-2) of greedy captions of ``X``."""
+    from dlbook.apps.text import bleu
+
+    if not _is_model(model) or len(getattr(model, "inputs", []) or []) != 2:
+        raise Incorrect("pass the trained decoder model with two inputs, [images, tokens] "
+                        "(keras.Model([image_in, tokens_in], word_scores)).")
+    got = greedy_captions(model, X)
+    exact = float(np.mean([g == c for g, c in zip(got, captions)]))
+    score = float(np.mean([bleu(c.split(), g.split(), max_n=2) if g else 0.0
+                           for g, c in zip(got, captions)]))
+    return exact, score
+
+
+#: A grid cell of the attention map counts as on the digit when its centre lies within this
+#: many canvas pixels of the digit's centre.
+PEAK_RADIUS = 4.0
+
+
+def attention_peaks(model, canvases, centres) -> float:
+    """The share of canvases where the attention map's largest weight lies within
+    PEAK_RADIUS pixels of the digit's centre."""
+    keras = _keras()
+    if not _is_model(model):
+        raise Incorrect(f"pass the trained Keras model, not {fmt(model)} ({type_name(model)}).")
+    try:
+        layer = model.get_layer("attention")
+    except ValueError:
+        raise Incorrect("your model has no layer named \"attention\": name the layer that "
+                        "gives the attention weights, layers.Softmax(name=\"attention\").") from None
+    try:
+        probe = keras.Model(model.inputs, layer.output)
+    except Exception as exc:  # noqa: BLE001 - a subclassed model
+        raise Incorrect(describe_exception(exc, "Reading the attention layer's output")) from None
+    weights = _call(probe, canvases, "the checker's canvases")
+    if isinstance(weights, list):
+        raise Incorrect("the attention layer should give one map per canvas.")
+    flat = weights.reshape(len(canvases), -1)
+    grid = int(round(np.sqrt(flat.shape[1])))
+    if grid * grid != flat.shape[1] or 24 % grid:
+        raise Incorrect(f"the attention layer gives {flat.shape[1]} weights per canvas: it "
+                        "should give one per cell of a square grid over the canvas (6 x 6 = "
+                        "36 for a 24 x 24 canvas pooled twice).")
+    if not np.allclose(flat.sum(1), 1.0, atol=1e-3) or flat.min() < -1e-6:
+        raise Incorrect("the attention weights of a canvas should be positive and add up to "
+                        "1: a softmax over all the grid cells (Reshape to one axis first).")
+    peak = flat.argmax(1)
+    cell = 24 / grid
+    rows, cols = (peak // grid + 0.5) * cell - 0.5, (peak % grid + 0.5) * cell - 0.5
+    distance = np.hypot(rows - centres[:, 0], cols - centres[:, 1])
+    return float(np.mean(distance <= PEAK_RADIUS))
+
+
+def video_accuracy(model, X, colours, directions) -> float:
+    """The share of clips whose colour and direction are both right."""
+    if not _is_model(model):
+        raise Incorrect(f"pass the trained Keras model, not {fmt(model)} ({type_name(model)}).")
+    out = _call(model, X, "the checker's clips")
+    if not isinstance(out, list) or len(out) != 2:
+        raise Incorrect("the model has two outputs, [colour, direction]: "
+                        "keras.Model(clip_in, [colour, direction]).")
+    by_width = {o.shape[-1]: o for o in out if o.ndim == 2}
+    if set(by_width) != {3, 4}:
+        raise Incorrect(f"the outputs have shapes {[o.shape for o in out]}: the colour head "
+                        "gives 3 scores per clip, the direction head 4.")
+    right = (by_width[3].argmax(-1) == colours) & (by_width[4].argmax(-1) == directions)
+    return float(right.mean())
+
+
+@functools.lru_cache(maxsize=None)
+def _check_data(which: str):
+    """The checker's own data for one exercise (drawn at its seed, never by a loader)."""
+    if which == "q3":
+        return vision.discs(CHECK_N, size=32, seed=Q3_SEED, noise=0.1)
+    if which == "q4":
+        X, boxes, classes = vision.shapes_boxes(CHECK_N, size=32, seed=Q4_SEED)
+        return X, boxes / 32.0, classes
+    if which == "q5":
+        X, captions, _ = vision.shapes_captions(CHECK_N, size=32, seed=Q5_SEED,
+                                                combinations=HELD_OUT)
+        return X, captions
+    if which == "q6":
+        from dlbook.datasets import digits_lab_and_held_out
+
+        _, (X, y) = digits_lab_and_held_out()
+        canvases, _, centres = vision.cluttered_digits(X, y, size=24, seed=Q6_SEED)
+        return canvases, centres
+    X, _, labels = vision.moving_squares(CHECK_N, frames=8, size=16, seed=Q7_SEED)
+    return X, labels[:, 0], labels[:, 1]
+
+
+# ---- the exercises ----------------------------------------------------------------------
+
+
+def _of_reference(f: Callable) -> Callable:
+    """Marks a recorded answer that is a function of the trained reference model."""
+    f._of_reference = True
+    return f
+
+
+class TrainedExercise(Exercise):
+    """A trained model, the answer of notebook code run in the lab's names (``context``);
+    recorded answers are code (run once per backend and seed) or functions of the trained
+    reference."""
+
+    kind = "design"
+    seed = 0
+
+    def __init__(self, *args, context: Callable[[], dict], **kwargs):
+        super().__init__(*args, **kwargs)
+        self._context = context
+        self._runs: dict = {}
+
+    def solution_namespace(self) -> dict:
+        return self._context()
+
+    def run(self, code: str, seed: int | None = None) -> Any:
+        keras = _keras()
+        seed = self.seed if seed is None else seed
+        key = (keras.backend.backend(), seed, code)
+        if key not in self._runs:
+            keras.utils.set_random_seed(seed)
+            namespace = dict(self._context(), seed=seed)
+            exec(compile(code, f"<{self.name} answer>", "exec"), namespace)  # noqa: S102
+            self._runs[key] = namespace[self.answer_name]
+        return self._runs[key]
+
+    def recorded(self, answer: Any) -> Any:
+        if isinstance(answer, str):
+            return self.run(answer)
+        if callable(answer) and getattr(answer, "_of_reference", False):
+            return answer(self.run(self._solution))
+        return answer
+
+    def reference_answer(self) -> Any:
+        return self.run(self._solution)
+
+    def blank_message(self) -> str:
+        return "build, compile and train your model in place of the ..., then run this cell again."
+
+    def score(self, model) -> Any:
+        raise NotImplementedError
+
+
+def _ctx(loader: Callable, names: tuple) -> Callable[[], dict]:
+    def context() -> dict:
+        keras = _keras()
+        data = dict(zip(names, loader()))
+        return {"keras": keras, "layers": keras.layers, "np": np, "seed": 0, **data}
+    return context
+
+
+# ---- q3: a mini U-Net -------------------------------------------------------------------
+
+#: q3's target: the mean mask IoU on the checker's 200 images (MARGINS).
+SEG_IOU = 0.6
+
+Q3_SOLUTION = """\
+inputs = keras.Input(shape=(32, 32, 1))
+down = layers.Conv2D(16, 3, padding="same", activation="relu")(inputs)  # 32 x 32
+x = layers.MaxPooling2D()(down)                                          # 16 x 16
+x = layers.Conv2D(32, 3, padding="same", activation="relu")(x)           # wider context
+x = layers.UpSampling2D()(x)                                             # back to 32 x 32
+x = layers.Concatenate()([x, down])  # the skip connection: sharp edges from the encoder
+x = layers.Conv2D(16, 3, padding="same", activation="relu")(x)
+mask = layers.Conv2D(1, 1, activation="sigmoid")(x)                      # one probability per pixel
+unet = keras.Model(inputs, mask)
+unet.compile(optimizer=keras.optimizers.Adam(3e-3), loss="binary_crossentropy")
+unet.fit(X_discs, M_discs, epochs=8, batch_size=16, verbose=0)
+"""
+
+#: The baseline q3's target shuts out: the same encoder and decoder without the skip
+#: connection (the mask comes from the 16 x 16 features alone).
+Q3_NO_SKIP = Q3_SOLUTION.replace(
+    "x = layers.Concatenate()([x, down])  # the skip connection: sharp edges from the encoder\n",
+    "")
+#: A copied toy: one convolution, a local threshold.
+Q3_ONE_CONV = """\
+unet = keras.Sequential([keras.Input(shape=(32, 32, 1)),
+                         layers.Conv2D(1, 3, padding="same", activation="sigmoid")])
+unet.compile(optimizer=keras.optimizers.Adam(3e-3), loss="binary_crossentropy")
+unet.fit(X_discs, M_discs, epochs=8, batch_size=16, verbose=0)
+"""
+
+
+class SegmentationExercise(TrainedExercise):
+    def score(self, model) -> float:
+        X, M = _check_data("q3")
+        return segmentation_iou(model, X, M)
+
+    def grade(self, answer: Any) -> str:
+        value = self.score(answer)
+        words = f"mean IoU {value:.2f} on the checker's {CHECK_N} images"
+        if value >= SEG_IOU:
+            return f"{words}, at least {SEG_IOU}."
+        hint = (" The model has hardly learned: did you train it (fit) on X_discs and "
+                "M_discs?" if value < 0.1 else
+                " A mask that is right in the middle of each disc but ragged at its edge "
+                "lacks the full-resolution features: concatenate the encoder's 32 x 32 "
+                "features with the upsampled ones (the skip connection).")
+        raise Incorrect(f"{words}, below {SEG_IOU}.{hint}")
+
+
+@_of_reference
+def _q3_flat(model):
+    keras = _keras()
+    return keras.Sequential([model, keras.layers.Reshape((32 * 32,))])
+
+
+@_of_reference
+def _q3_half_size(model):
+    keras = _keras()
+    return keras.Sequential([model, keras.layers.MaxPooling2D()])
+
+
+q3 = SegmentationExercise(
+    "q3", "Design: a mini U-Net for the discs",
+    points=3, context=_ctx(load_discs, ("X_discs", "M_discs")), solution=Q3_SOLUTION,
+    answer_name="unet", reference=Q3_SOLUTION,
+    prompt=f"Design, build and train unet: a model from a (32, 32, 1) image to its mask, one "
+           f"probability per pixel that the pixel belongs to a disc (shape (32, 32, 1); a "
+           f"logit per pixel if you compile with from_logits=True). Train it on X_discs and "
+           f"M_discs in a few seconds of CPU. The checker draws {CHECK_N} new images at its "
+           f"own seed, thresholds your masks at 1/2 and needs a mean IoU of at least "
+           f"{SEG_IOU}. The light falls across each image from a random side, so that no one "
+           f"threshold on the pixels separates disc from background.",
+    hints=[
+        "An encoder (a convolution, then max pooling to 16 x 16 and a wider convolution) "
+        "sees more of the image than one 3 x 3 window; a decoder (UpSampling2D) brings the "
+        "features back to 32 x 32.",
+        "Without a skip connection the mask is drawn from 16 x 16 features and its edges "
+        "are blurred: layers.Concatenate()([upsampled, encoder_features]) before the last "
+        "convolutions, then a Conv2D(1, 1, activation='sigmoid'). Adam(3e-3), binary "
+        "cross-entropy, 8 epochs of batches of 16.",
+    ],
+    wrong_answers=[
+        Wrong(Q3_ONE_CONV, "below 0.6"),
+        Wrong(_q3_half_size, "one number per pixel"),
+        Wrong(lambda: None, "pass the trained Keras model"),
+    ],
+    right_answers=[Right(_q3_flat, "the mask as a row of 1,024 probabilities")],
+)
+
+
+# ---- q4: a localiser with two heads -----------------------------------------------------
+
+#: q4's targets: mean box IoU and class accuracy on the checker's images (MARGINS).
+LOC_IOU, LOC_ACC = 0.6, 0.9
+
+Q4_SOLUTION = """\
+inputs = keras.Input(shape=(32, 32, 1))
+x = layers.Conv2D(16, 3, padding="same", activation="relu")(inputs)
+x = layers.MaxPooling2D()(x)                                     # 16 x 16
+x = layers.Conv2D(32, 3, padding="same", activation="relu")(x)
+x = layers.MaxPooling2D()(x)                                     # 8 x 8
+x = layers.Conv2D(32, 3, padding="same", activation="relu")(x)
+x = layers.MaxPooling2D()(x)                                     # 4 x 4: keeps where things are
+x = layers.Flatten()(x)
+x = layers.Dense(64, activation="relu")(x)
+box = layers.Dense(4, activation="sigmoid", name="box")(x)       # (x1, y1, x2, y2) / 32
+shape = layers.Dense(2, activation="softmax", name="shape")(x)   # square or circle
+localiser = keras.Model(inputs, [box, shape])
+localiser.compile(optimizer=keras.optimizers.Adam(2e-3),
+                  loss=["mse", "sparse_categorical_crossentropy"], loss_weights=[10.0, 1.0])
+localiser.fit(X_shapes, [boxes_shapes, classes_shapes], epochs=12, batch_size=32, verbose=0)
+"""
+
+#: The baseline q4's IoU target shuts out: global average pooling, which forgets where the
+#: features are.
+Q4_POOLED = Q4_SOLUTION.replace(
+    "x = layers.Flatten()(x)", "x = layers.GlobalAveragePooling2D()(x)")
+
+
+class LocalisationExercise(TrainedExercise):
+    def score(self, model) -> tuple[float, float]:
+        X, boxes, classes = _check_data("q4")
+        return localisation_scores(model, X, boxes, classes)
+
+    def grade(self, answer: Any) -> str:
+        mean_iou, acc = self.score(answer)
+        words = (f"on the checker's {CHECK_N} images: mean box IoU {mean_iou:.2f}, class "
+                 f"accuracy {acc:.2f}")
+        if mean_iou >= LOC_IOU and acc >= LOC_ACC:
+            return f"{words}; the targets are {LOC_IOU} and {LOC_ACC}."
+        advice = []
+        if mean_iou < LOC_IOU:
+            advice.append(f"the boxes need a mean IoU of {LOC_IOU}: a box head needs to "
+                          "know where the features are, so flatten the last feature map "
+                          "(global pooling averages position away), and weigh the box loss "
+                          "up (loss_weights)")
+        if acc < LOC_ACC:
+            advice.append(f"the class head needs an accuracy of {LOC_ACC}: train longer, or "
+                          "check that the labels are classes_shapes")
+        raise Incorrect(f"{words}: " + "; ".join(advice) + ".")
+
+
+@_of_reference
+def _q4_swapped(model):
+    keras = _keras()
+    box, shape = model.outputs
+    return keras.Model(model.inputs, [shape, box])
+
+
+@_of_reference
+def _q4_pixels(model):
+    keras = _keras()
+    box, shape = model.outputs
+    return keras.Model(model.inputs, [keras.layers.Rescaling(32.0)(box), shape])
+
+
+@_of_reference
+def _q4_one_output(model):
+    keras = _keras()
+    return keras.Model(model.inputs, model.outputs[0])
+
+
+q4 = LocalisationExercise(
+    "q4", "Localisation: a box head and a class head",
+    points=2, context=_ctx(load_shapes, ("X_shapes", "boxes_shapes", "classes_shapes")),
+    solution=Q4_SOLUTION, answer_name="localiser", reference=Q4_SOLUTION,
+    prompt=f"Build and train localiser: a CNN from a (32, 32, 1) image with one square or "
+           f"circle to two outputs, [box, class]: the box (x1, y1, x2, y2) divided by 32 "
+           f"(as in boxes_shapes) and the class (2 probabilities or logits, square then "
+           f"circle, or 1 probability of a circle). The checker draws {CHECK_N} new images "
+           f"and needs a mean box IoU of at least {LOC_IOU} and a class accuracy of at least "
+           f"{LOC_ACC}.",
+    hints=[
+        "One backbone, two heads: after the convolutions, Dense(4, activation='sigmoid') "
+        "for the box (each number in [0, 1]) and Dense(2, activation='softmax') for the "
+        "class; keras.Model(inputs, [box, shape]) with a loss for each output.",
+        "Global pooling throws away where the shape is: flatten a small feature map "
+        "(4 x 4) instead. Mean squared error on the box numbers is small next to the "
+        "cross-entropy: loss_weights=[10.0, 1.0].",
+    ],
+    wrong_answers=[
+        Wrong(Q4_POOLED, "global pooling averages position away"),
+        Wrong(_q4_pixels, "look like pixels"),
+        Wrong(_q4_one_output, "two outputs"),
+    ],
+    right_answers=[Right(_q4_swapped, "the outputs in the other order, [class, box]")],
+)
+
+
+# ---- q5: captions on held-out combinations ----------------------------------------------
+
+#: q5's target: exact captions on the checker's held-out combinations (MARGINS).
+CAPTION_ACC = 0.8
+
+Q5_SOLUTION = """\
+# the encoder: an image to the decoder's initial state
+image_in = keras.Input(shape=(32, 32, 3))
+x = layers.Conv2D(16, 3, padding="same", activation="relu")(image_in)
+x = layers.MaxPooling2D()(x)
+x = layers.Conv2D(32, 3, padding="same", activation="relu")(x)
+x = layers.MaxPooling2D()(x)
+x = layers.Flatten()(x)                 # 8 x 8 x 32: where the shape is matters
+state_h = layers.Dense(64, activation="tanh")(x)
+state_c = layers.Dense(64)(x)
+# the decoder: the words so far to the next word (teacher forcing)
+tokens_in = keras.Input(shape=(None,), dtype="int32")
+e = layers.Embedding(len(VOCAB), 32)(tokens_in)
+h = layers.LSTM(64, return_sequences=True)(e, initial_state=[state_h, state_c])
+word_scores = layers.Dense(len(VOCAB), activation="softmax")(h)
+captioner = keras.Model([image_in, tokens_in], word_scores)
+captioner.compile(optimizer=keras.optimizers.Adam(3e-3), loss="sparse_categorical_crossentropy")
+captioner.fit([X_captions, caption_tokens_in], caption_tokens_out,
+              epochs=12, batch_size=32, verbose=0)
+"""
+
+#: The baseline q5's target shuts out: an encoder that pools globally (it knows colour
+#: and shape but not where).
+Q5_POOLED = Q5_SOLUTION.replace(
+    "x = layers.Flatten()(x)                 # 8 x 8 x 32: where the shape is matters",
+    "x = layers.GlobalAveragePooling2D()(x)")
+
+
+def _caption_context() -> dict:
+    keras = _keras()
+    X, captions = load_captions()
+    tokens_in, tokens_out = encode_captions(captions)
+    return {"keras": keras, "layers": keras.layers, "np": np, "seed": 0, "VOCAB": VOCAB,
+            "X_captions": X, "captions": captions, "caption_tokens_in": tokens_in,
+            "caption_tokens_out": tokens_out}
+
+
+class CaptionExercise(TrainedExercise):
+    def score(self, model) -> tuple[float, float]:
+        X, captions = _check_data("q5")
+        return caption_scores(model, X, captions)
+
+    def grade(self, answer: Any) -> str:
+        exact, score = self.score(answer)
+        words = (f"on the checker's {CHECK_N} images of combinations no training image "
+                 f"shows, {exact:.0%} of the greedy captions are exact (BLEU-2 {score:.2f})")
+        if exact >= CAPTION_ACC:
+            return f"{words}; the target is {CAPTION_ACC:.0%}."
+        raise Incorrect(
+            f"{words}, below {CAPTION_ACC:.0%}. Captions right on the colour and the shape "
+            "but wrong on the position come from an encoder that forgets where the shape "
+            "is (global pooling); captions that repeat a training combination come from "
+            "too little of the image reaching the decoder (feed the image code in as the "
+            "LSTM's initial state).")
+
+
+@_of_reference
+def _q5_logits(model):
+    """The reference with a log-softmax output: argmax is the same word."""
+    keras = _keras()
+    return keras.Model(model.inputs, keras.layers.Lambda(
+        lambda p: keras.ops.log(p + 1e-9))(model.outputs[0]))
+
+
+@_of_reference
+def _q5_blind(model):
+    """The reference fed a blank image: a language model that ignores the picture."""
+    keras = _keras()
+    image_in = keras.Input(shape=(32, 32, 3))
+    tokens_in = keras.Input(shape=(None,), dtype="int32")
+    blank = keras.layers.Lambda(lambda t: t * 0.0)(image_in)
+    return keras.Model([image_in, tokens_in], model([blank, tokens_in]))
+
+
+q5 = CaptionExercise(
+    "q5", "Captions for combinations never seen",
+    points=3, context=_caption_context, solution=Q5_SOLUTION, answer_name="captioner",
+    reference=Q5_SOLUTION,
+    prompt=f"Build and train captioner, a CNN encoder and an LSTM decoder trained with "
+           f"teacher forcing: inputs [image (32, 32, 3), tokens (n, steps) of word indices "
+           f"into VOCAB], output the next word's scores at each step, (n, steps, "
+           f"{len(VOCAB)}) (probabilities or logits). Train it on X_captions with "
+           f"caption_tokens_in and caption_tokens_out. The checker decodes greedily "
+           f"(greedy_captions: '<start>', then the best word at each step) on {CHECK_N} "
+           f"images of its own, every one a (colour, shape, position) combination that the "
+           f"training images never show, and needs at least {CAPTION_ACC:.0%} exact "
+           f"captions. It also reports BLEU-2.",
+    hints=[
+        "Encode the image to a vector and make it the decoder's initial state: "
+        "LSTM(64, return_sequences=True)(embedded_tokens, initial_state=[h0, c0]) with "
+        "h0 and c0 two Dense(64) layers of the image code.",
+        "A new combination is captioned right only when colour, shape and position each "
+        "reach the decoder: keep the feature map's layout (Flatten, not global pooling).",
+    ],
+    wrong_answers=[
+        Wrong(Q5_POOLED, "below 80%"),
+        Wrong(_q5_blind, "below 80%"),
+        Wrong(lambda: 0.9, "two inputs"),
+    ],
+    right_answers=[Right(_q5_logits, "log-probabilities (argmax picks the same word)")],
+)
+
+
+# ---- q6: soft attention over cluttered digits -------------------------------------------
+
+#: q6's target: the share of the checker's canvases whose attention peak is on the digit.
+PEAK_RATE = 0.8
+
+Q6_SOLUTION = """\
+inputs = keras.Input(shape=(24, 24, 1))
+x = layers.Conv2D(16, 3, padding="same", activation="relu")(inputs)
+x = layers.MaxPooling2D()(x)                                   # 12 x 12
+x = layers.Conv2D(32, 3, padding="same", activation="relu")(x)
+features = layers.MaxPooling2D()(x)                            # 6 x 6 x 32
+scores = layers.Reshape((36,))(layers.Conv2D(1, 1)(features))  # one score per cell
+weights = layers.Softmax(name="attention")(scores)             # the attention map
+values = layers.Reshape((36, 32))(features)
+context = layers.Dot(axes=(1, 1))([weights, values])           # weighted sum of the cells
+outputs = layers.Dense(10, activation="softmax")(context)
+attention_model = keras.Model(inputs, outputs)
+attention_model.compile(optimizer=keras.optimizers.Adam(3e-3),
+                        loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+attention_model.fit(X_canvas, y_canvas, epochs=10, batch_size=32, verbose=0)
+"""
+
+#: The baseline: the same network untrained (its peak falls anywhere).
+Q6_UNTRAINED = Q6_SOLUTION.replace("epochs=10", "epochs=0")
+
+
+class AttentionExercise(TrainedExercise):
+    def score(self, model) -> float:
+        canvases, centres = _check_data("q6")
+        return attention_peaks(model, canvases, centres)
+
+    def grade(self, answer: Any) -> str:
+        rate = self.score(answer)
+        n = len(_check_data("q6")[0])
+        words = (f"on the checker's {n} canvases (digits the notebook never loads) the "
+                 f"attention peaks on the digit in {rate:.0%}")
+        if rate >= PEAK_RATE:
+            return f"{words}; the target is {PEAK_RATE:.0%}."
+        raise Incorrect(f"{words}, below {PEAK_RATE:.0%}. Is the model trained? The scores "
+                        "must come from the features (a 1 x 1 convolution), so that the "
+                        "weights follow what is at each cell, and the class must be read "
+                        "from the weighted sum alone.")
+
+
+@_of_reference
+def _q6_wrapped(model):
+    """The reference inside a Sequential: its "attention" layer is no longer the model's own."""
+    keras = _keras()
+    return keras.Sequential([model])
+
+
+@_of_reference
+def _q6_two_outputs(model):
+    """The reference that also returns its attention map."""
+    keras = _keras()
+    return keras.Model(model.inputs, [model.outputs[0], model.get_layer("attention").output])
+
+
+q6 = AttentionExercise(
+    "q6", "Soft attention that finds the digit",
+    points=2, context=_ctx(load_canvases, ("X_canvas", "y_canvas")),
+    solution=Q6_SOLUTION, answer_name="attention_model", reference=Q6_SOLUTION,
+    prompt=f"Build and train attention_model, a digit classifier of the (24, 24, 1) "
+           f"canvases with soft attention: convolutions to a grid of feature vectors, one "
+           f"score per cell, a softmax over all the cells (the layer named \"attention\", "
+           f"whose output is the attention map, shape (n, cells) or (n, rows, cols)), and "
+           f"the class read from the weighted sum of the cells' features. Train it on "
+           f"X_canvas, y_canvas. The checker makes canvases of digits the notebook never "
+           f"loads; the cell of largest weight must lie within {PEAK_RADIUS:g} pixels of "
+           f"the digit's centre on at least {PEAK_RATE:.0%} of them.",
+    hints=[
+        "Two convolutions with max pooling take 24 x 24 to a 6 x 6 grid; Conv2D(1, 1) gives "
+        "a score per cell; Reshape((36,)) and layers.Softmax(name='attention') make the "
+        "weights.",
+        "layers.Dot(axes=(1, 1)) of the (n, 36) weights with the (n, 36, channels) features "
+        "is the weighted sum; a Dense(10, activation='softmax') reads the digit from it.",
+    ],
+    wrong_answers=[
+        Wrong(Q6_UNTRAINED, "below 80%"),
+        Wrong(_q6_wrapped, "no layer named"),
+        Wrong(lambda: "model", "pass the trained Keras model"),
+    ],
+    right_answers=[Right(_q6_two_outputs, "the attention map as a second output")],
+)
+
+
+# ---- q7: video to text ------------------------------------------------------------------
+
+#: q7's target: clips whose colour and direction are both right (MARGINS).
+VIDEO_ACC = 0.8
+
+Q7_SOLUTION = """\
+frame_encoder = keras.Sequential([            # one frame to a vector
+    keras.Input(shape=(16, 16, 3)),
+    layers.Conv2D(16, 3, padding="same", activation="relu"),
+    layers.MaxPooling2D(),
+    layers.Flatten(),                         # keeps where the square is
+    layers.Dense(32, activation="relu"),
+])
+clip_in = keras.Input(shape=(8, 16, 16, 3))
+frames = layers.TimeDistributed(frame_encoder)(clip_in)   # (n, 8, 32)
+h = layers.LSTM(32)(frames)                               # reads the frames in order
+colour = layers.Dense(3, activation="softmax", name="colour")(h)
+direction = layers.Dense(4, activation="softmax", name="direction")(h)
+video_model = keras.Model(clip_in, [colour, direction])
+video_model.compile(optimizer=keras.optimizers.Adam(3e-3),
+                    loss=["sparse_categorical_crossentropy", "sparse_categorical_crossentropy"])
+video_model.fit(X_clips, [colour_clips, direction_clips], epochs=10, batch_size=32, verbose=0)
+"""
+
+#: The baseline q7's target shuts out: the frames' vectors averaged (order forgotten).
+Q7_AVERAGED = Q7_SOLUTION.replace(
+    "h = layers.LSTM(32)(frames)                               # reads the frames in order",
+    "h = layers.GlobalAveragePooling1D()(frames)")
+
+
+class VideoExercise(TrainedExercise):
+    def score(self, model) -> float:
+        return video_accuracy(model, *_check_data("q7"))
+
+    def grade(self, answer: Any) -> str:
+        acc = self.score(answer)
+        words = f"on the checker's {CHECK_N} clips both words are right for {acc:.0%}"
+        if acc >= VIDEO_ACC:
+            return f"{words}; the target is {VIDEO_ACC:.0%}."
+        raise Incorrect(f"{words}, below {VIDEO_ACC:.0%}. A square moving left and one moving "
+                        "right cover the same pixels over the clip: a model that averages its "
+                        "frames cannot tell them apart. Read the frames in order (an LSTM "
+                        "over the TimeDistributed frame vectors).")
+
+
+@_of_reference
+def _q7_swapped(model):
+    keras = _keras()
+    colour, direction = model.outputs
+    return keras.Model(model.inputs, [direction, colour])
+
+
+@_of_reference
+def _q7_direction_only(model):
+    keras = _keras()
+    return keras.Model(model.inputs, model.outputs[1])
+
+
+q7 = VideoExercise(
+    "q7", "Design: video to text",
+    points=3, context=_ctx(load_clips, ("X_clips", "colour_clips", "direction_clips")),
+    solution=Q7_SOLUTION, answer_name="video_model", reference=Q7_SOLUTION,
+    prompt=f"Design and train video_model: from a clip (8 frames of 16 x 16 x 3) to its "
+           f"caption \"<colour> square moves <direction>\", as two outputs, [colour "
+           f"(3 scores, VIDEO_COLOURS), direction (4 scores, VIDEO_DIRECTIONS)] "
+           f"(probabilities or logits). Train it on X_clips, colour_clips and "
+           f"direction_clips. The checker draws {CHECK_N} clips of its own and needs both "
+           f"words right on at least {VIDEO_ACC:.0%} of them.",
+    hints=[
+        "layers.TimeDistributed(frame_encoder) runs one small CNN on every frame: (n, 8, "
+        "16, 16, 3) -> (n, 8, features). What must come next to know the direction?",
+        "The order of the frames is the direction: an LSTM over the frame vectors (the "
+        "encoder of S2VT), then a Dense head for each word.",
+    ],
+    wrong_answers=[
+        Wrong(Q7_AVERAGED, "cannot tell them apart"),
+        Wrong(_q7_direction_only, "two outputs"),
+    ],
+    right_answers=[Right(_q7_swapped, "the outputs in the other order")],
+)
+
+
+# ---- the targets' margins ---------------------------------------------------------------
+
+#: Filled from the measurements of tools-like script _work (see the module docstring):
+#: reference and baseline at seeds 0, 1, 2 on TensorFlow and JAX.
+MARGINS: list[Margin] = []
