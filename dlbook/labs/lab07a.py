@@ -153,7 +153,7 @@ class IouExercise(_WatchedLists, ProcedureExercise):
         words = self._words(args)
         kind = words.split(", ", 1)[1].rsplit(" (", 1)[0]
         a, b = _iou_case(kind, rng)
-        return (a, b.tolist()) if "lists" in words else (a, b)
+        return (a.tolist(), tuple(b.tolist())) if "lists" in words else (a, b)
 
 
 def _iou_no_clip(box_a, box_b):
@@ -238,7 +238,7 @@ q1 = IouExercise(
     ],
     wrong_answers=[
         Wrong(_iou_in_place, "changed one of its inputs in place"),
-        Wrong(_iou_nan_at_zero, "nan"),
+        Wrong(_iou_nan_at_zero, "NaN (not a number)"),
     ],
     right_answers=[
         Right(lambda a, b: float(vision.iou_matrix([a], [b])[0, 0]),
@@ -449,7 +449,7 @@ q2 = NmsExercise(
         "A box survives when all(iou(boxes[i], boxes[j]) <= iou_threshold for j in keep).",
     ],
     wrong_answers=[
-        Wrong(_nms_sorts_in_place, "changed one of its inputs in place"),
+        Wrong(_nms_sorts_in_place, "changed one of its input"),
         Wrong(lambda boxes, scores, t: np.asarray(
             [i in nms(boxes, scores, t) for i in range(len(scores))]), "a mask of True/False"),
     ],

@@ -197,8 +197,9 @@ def localisation_scores(model, X, boxes, classes) -> tuple[float, float]:
                         "32, as boxes_shapes is.")
     pred_classes = (cls.argmax(-1) if cls.shape[-1] == 2
                     else (cls[:, 0] > (0.0 if trained_on_logits(model) else 0.5)).astype(int))
-    ious = [vision.iou(p * 32, t * 32) for p, t in zip(np.sort(
-        box.reshape(-1, 2, 2), axis=1).reshape(-1, 4)[:, [0, 2, 1, 3]], boxes)]
+    # corners in either order: (min x, min y, max x, max y)
+    corners = np.sort(box.reshape(-1, 2, 2), axis=1).reshape(-1, 4)
+    ious = [vision.iou(p * 32, t * 32) for p, t in zip(corners, boxes)]
     return float(np.mean(ious)), float(np.mean(pred_classes == classes))
 
 
