@@ -259,3 +259,12 @@ def test_full_mode_falls_back_offline(monkeypatch, capsys):
     exec(solution_cell(lab07a.NOTEBOOK, FULL_CELL), namespace)
     assert ("Could not download MNIST (OSError); the canvases above are its offline "
             "version.") in capsys.readouterr().out
+
+
+def test_every_baseline_changes_its_reference():
+    for reference, baseline in [(M.Q5_SOLUTION, M.Q5_FLAT), (M.Q4_SOLUTION, M.Q4_POOLED),
+                                (M.Q6_SOLUTION, M.Q6_UNTRAINED),
+                                (M.Q7_SOLUTION, M.Q7_AVERAGED)]:
+        assert reference != baseline
+    for m in M.MARGINS:
+        assert m.reference != m.baseline

@@ -66,6 +66,7 @@ def test_wheel_holds_every_data_file(wheel_files):
     assert any("/quizzes/unit00/" in d for d in data), "no self-check question files found"
     assert "dlbook/data/schema/quizzes.schema.json" in data
     assert "dlbook/data/crosswalk.yaml" in data
+    assert "dlbook/data/corpora/ner.yaml" in data, "the corpora of Unit 7 (Lab 7b)"
     missing = [d for d in data if d not in wheel_files]
     assert not missing, f"data files missing from the wheel (pyproject package-data): {missing}"
 

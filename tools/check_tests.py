@@ -21,7 +21,8 @@ IMPORT = re.compile(r"(?:from\s+dlbook(?:\.(?P<mod>[\w.]+))?\s+import\s+(?P<name
 # dlbook modules whose tests have another name than tests/test_<module>.py
 ALSO = {
     "nn": ["nn", "conv", "rnn", "attention", "optim", "training", "autoencoders", "gans",
-           "gan_mixture"],
+           "gan_mixture", "apps_chapter"],
+    "apps": ["apps_vision", "apps_text"],
     "notes": ["notes", "errata_boxes"],
     "labs": ["labs", "exercises", "nbgrader"],
     "exercises": ["exercises"],

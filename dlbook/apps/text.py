@@ -89,10 +89,6 @@ def _entity_tokens(name: str, kind: str) -> tuple[list[str], list[str]]:
     return words, tags
 
 
-def _ambiguous() -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
-    return [(tuple(map(str, s["tokens"])), tuple(s["tags"])) for s in corpus("ner")["ambiguous"]]
-
-
 def ner_sentences(n: int, seed: int = 0, split: str = "train") -> list[tuple[list[str], list[str]]]:
     """``n`` sentences as ``(tokens, tags)`` pairs, BIO tags of :data:`NER_TAGS`.
 
@@ -180,9 +176,18 @@ def entity_f1(gold_tags, pred_tags) -> float:
     return 2 * precision * recall / (precision + recall)
 
 
-AMBIGUOUS_NER = _ambiguous()
+AMBIGUOUS_NER = [
+    (("England", "won", "the", "2019", "world", "cup"),
+     ("B-ORG", "O", "O", "B-DATE", "O", "O")),
+    (("The", "2019", "world", "cup", "happened", "in", "England"),
+     ("O", "B-DATE", "O", "O", "O", "O", "B-LOC")),
+    (("Washington", "is", "the", "capital", "of", "the", "US"),
+     ("B-LOC", "O", "O", "O", "O", "O", "B-LOC")),
+    (("The", "first", "president", "of", "the", "US", "was", "Washington"),
+     ("O", "O", "O", "O", "O", "B-LOC", "O", "B-PER")),
+]
 """The MCA notes' four ambiguous sentences (003 L1468-1469) as ``(tokens, tags)``:
-England as ORG and as LOC, Washington as LOC and as PER."""
+England as ORG and as LOC, Washington as LOC and as PER (the other tags are the book's)."""
 
 
 # ---- aspect-based opinion mining --------------------------------------------------------
@@ -373,7 +378,9 @@ def _tree_pool(split: str):
         trees.append(("phrase", phrase))
         for noun in data["nouns"]:
             trees.append(("sentence", (("the", noun), ("was", phrase))))
-    return [t for kind, t in trees if _is_heldout(tree_text(t)) == (split == "heldout")]
+    # a single word is always a training tree: its class is its own, nothing to compose
+    return [t for kind, t in trees
+            if (not isinstance(t, str) and _is_heldout(tree_text(t))) == (split == "heldout")]
 
 
 def sentiment_trees(n: int, seed: int = 0, split: str = "train") -> list[tuple[Any, int]]:

@@ -208,24 +208,26 @@ def _caption(colour: str, shape: str, position: str) -> str:
 def shapes_captions(n: int, size: int = 32, seed: int = 0, combinations=None,
                     noise: float = 0.05):
     """``(images, captions, triples)``: ``n`` RGB images ``(n, size, size, 3)`` float32,
-    each one shape of one colour in one half of the image, with its caption ("a red
-    circle on the left", "a blue square at the top"), drawn uniformly from
-    ``combinations`` (default: all of :func:`caption_combinations`). ``triples`` is the
-    list of (colour, shape, position) of each image. Size and exact place vary."""
+    each one shape of one colour centred near one of four places (a quarter of the way in
+    from the left, right, top or bottom edge, halfway along the other axis, so that the
+    position word is never ambiguous), with its caption ("a red circle on the left", "a
+    blue square at the top"), drawn uniformly from ``combinations`` (default: all of
+    :func:`caption_combinations`). ``triples`` is the list of (colour, shape, position)
+    of each image. The size and a small shift vary."""
     rng = np.random.default_rng(seed)
     combos = list(combinations) if combinations is not None else caption_combinations()
     yy, xx = np.mgrid[0:size, 0:size]
     images = np.empty((n, size, size, 3), np.float32)
     captions, triples = [], []
-    h = size // 2
+    anchors = {"left": (0.25, 0.5), "right": (0.75, 0.5), "top": (0.5, 0.25),
+               "bottom": (0.5, 0.75)}
+    jitter = max(1, size // 32)
     for k in range(n):
         colour, shape, position = combos[int(rng.integers(len(combos)))]
-        side = int(rng.integers(size // 4, size // 2 - 2))
-        lo = {"left": (0, 0), "right": (h, 0), "top": (0, 0), "bottom": (0, h)}[position]
-        span_x = h if position in ("left", "right") else size
-        span_y = size if position in ("left", "right") else h
-        x1 = lo[0] + int(rng.integers(0, span_x - side + 1))
-        y1 = lo[1] + int(rng.integers(0, span_y - side + 1))
+        side = int(rng.integers(size // 3, size // 2 - 2))
+        ax, ay = anchors[position]
+        x1 = int(round(ax * size - side / 2)) + int(rng.integers(-jitter, jitter + 1))
+        y1 = int(round(ay * size - side / 2)) + int(rng.integers(-jitter, jitter + 1))
         u, v = xx - x1, yy - y1
         inside = (u >= 0) & (u < side) & (v >= 0) & (v < side)
         if shape == "circle":

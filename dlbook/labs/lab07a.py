@@ -342,16 +342,16 @@ class NmsExercise(_WatchedLists, ProcedureExercise):
         if sorted(got) == sorted(want):
             return ("the right boxes are kept but not in the order asked for: best score "
                     "first, ties to the lower index")
-        extra = sorted(set(got) - set(want))
-        missing = sorted(set(want) - set(got))
+        extra = len(set(got) - set(want))
+        missing = len(set(want) - set(got))
         words = []
         if extra:
-            words.append(f"you keep box{'es' if len(extra) > 1 else ''} {extra}, which "
-                         "should be suppressed")
+            words.append(f"you keep {extra} box{'es' if extra > 1 else ''} that overlap a "
+                         "better kept box by more than the threshold")
         if missing:
-            words.append(f"you drop box{'es' if len(missing) > 1 else ''} {missing}, which "
-                         "should be kept")
-        return "; ".join(words) or f"you returned {got}"
+            words.append(f"you drop {missing} box{'es' if missing > 1 else ''} that no "
+                         "better kept box overlaps by more than the threshold")
+        return "; ".join(words) or "your indices repeat a box"
 
 
 

@@ -39,6 +39,7 @@ from dlbook.exercises.compare import fmt, type_name
 from dlbook.exercises.core import describe_exception
 from dlbook.exercises.design import Margin
 from dlbook.exercises.model import trained_on_logits
+from dlbook.measure import approx
 
 
 def _keras():
@@ -55,10 +56,14 @@ Q3_SEED, Q4_SEED, Q5_SEED, Q6_SEED, Q7_SEED = 70_301, 70_401, 70_501, 70_601, 70
 CHECK_N = 200
 
 
+#: The noise of q3's images (std of the Gaussian added to each pixel).
+DISC_NOISE = 0.1
+
+
 def load_discs(n: int = 500):
     """q3's training data: ``X_discs`` (n, 32, 32, 1) noisy images of one or two discs and
     ``M_discs``, their masks (1 on a disc), float32."""
-    return vision.discs(n, size=32, seed=7301, noise=0.1)
+    return vision.discs(n, size=32, seed=7301, noise=DISC_NOISE)
 
 
 def load_shapes(n: int = 1000):
@@ -96,7 +101,7 @@ def encode_captions(captions):
     return np.concatenate([start, words], 1), np.concatenate([words, end], 1)
 
 
-def load_captions(n: int = 1500):
+def load_captions(n: int = 1200):
     """q5's training data: ``X_captions`` (n, 32, 32, 3) and their ``captions`` (a list of
     str), drawn from ``TRAIN_COMBINATIONS`` only."""
     X, captions, _ = vision.shapes_captions(n, size=32, seed=7501,
@@ -261,7 +266,7 @@ def attention_peaks(model, canvases, centres) -> float:
         raise Incorrect("your model has no layer named \"attention\": name the layer that "
                         "gives the attention weights, layers.Softmax(name=\"attention\").") from None
     try:
-        probe = keras.Model(model.inputs, layer.output)
+        probe = keras.Model(model.input, layer.output)
     except Exception as exc:  # noqa: BLE001 - a subclassed model
         raise Incorrect(describe_exception(exc, "Reading the attention layer's output")) from None
     weights = _call(probe, canvases, "the checker's canvases")
@@ -303,7 +308,7 @@ def video_accuracy(model, X, colours, directions) -> float:
 def _check_data(which: str):
     """The checker's own data for one exercise (drawn at its seed, never by a loader)."""
     if which == "q3":
-        return vision.discs(CHECK_N, size=32, seed=Q3_SEED, noise=0.1)
+        return vision.discs(CHECK_N, size=32, seed=Q3_SEED, noise=DISC_NOISE)
     if which == "q4":
         X, boxes, classes = vision.shapes_boxes(CHECK_N, size=32, seed=Q4_SEED)
         return X, boxes / 32.0, classes
@@ -398,20 +403,16 @@ x = layers.Conv2D(16, 3, padding="same", activation="relu")(x)
 mask = layers.Conv2D(1, 1, activation="sigmoid")(x)                      # one probability per pixel
 unet = keras.Model(inputs, mask)
 unet.compile(optimizer=keras.optimizers.Adam(3e-3), loss="binary_crossentropy")
-unet.fit(X_discs, M_discs, epochs=8, batch_size=16, verbose=0)
+unet_history = unet.fit(X_discs, M_discs, epochs=8, batch_size=16, verbose=0)
 """
 
-#: The baseline q3's target shuts out: the same encoder and decoder without the skip
-#: connection (the mask comes from the 16 x 16 features alone).
-Q3_NO_SKIP = Q3_SOLUTION.replace(
-    "x = layers.Concatenate()([x, down])  # the skip connection: sharp edges from the encoder\n",
-    "")
-#: A copied toy: one convolution, a local threshold.
+#: The baseline q3's target shuts out, a copied toy: one convolution, a local threshold
+#: (the light's gradient defeats any one threshold).
 Q3_ONE_CONV = """\
 unet = keras.Sequential([keras.Input(shape=(32, 32, 1)),
                          layers.Conv2D(1, 3, padding="same", activation="sigmoid")])
 unet.compile(optimizer=keras.optimizers.Adam(3e-3), loss="binary_crossentropy")
-unet.fit(X_discs, M_discs, epochs=8, batch_size=16, verbose=0)
+unet_history = unet.fit(X_discs, M_discs, epochs=8, batch_size=16, verbose=0)
 """
 
 
@@ -422,7 +423,7 @@ class SegmentationExercise(TrainedExercise):
 
     def grade(self, answer: Any) -> str:
         value = self.score(answer)
-        words = f"mean IoU {value:.2f} on the checker's {CHECK_N} images"
+        words = f"mean IoU {approx(value, '.2f')} on the checker's {CHECK_N} images"
         if value >= SEG_IOU:
             return f"{words}, at least {SEG_IOU}."
         hint = (" The model has hardly learned: did you train it (fit) on X_discs and "
@@ -494,7 +495,8 @@ shape = layers.Dense(2, activation="softmax", name="shape")(x)   # square or cir
 localiser = keras.Model(inputs, [box, shape])
 localiser.compile(optimizer=keras.optimizers.Adam(2e-3),
                   loss=["mse", "sparse_categorical_crossentropy"], loss_weights=[10.0, 1.0])
-localiser.fit(X_shapes, [boxes_shapes, classes_shapes], epochs=12, batch_size=32, verbose=0)
+localiser_history = localiser.fit(X_shapes, [boxes_shapes, classes_shapes], epochs=12,
+                                  batch_size=32, verbose=0)
 """
 
 #: The baseline q4's IoU target shuts out: global average pooling, which forgets where the
@@ -510,8 +512,8 @@ class LocalisationExercise(TrainedExercise):
 
     def grade(self, answer: Any) -> str:
         mean_iou, acc = self.score(answer)
-        words = (f"on the checker's {CHECK_N} images: mean box IoU {mean_iou:.2f}, class "
-                 f"accuracy {acc:.2f}")
+        words = (f"on the checker's {CHECK_N} images: mean box IoU {approx(mean_iou, '.2f')}, "
+                 f"class accuracy {approx(acc, '.2f')}")
         if mean_iou >= LOC_IOU and acc >= LOC_ACC:
             return f"{words}; the targets are {LOC_IOU} and {LOC_ACC}."
         advice = []
@@ -530,20 +532,20 @@ class LocalisationExercise(TrainedExercise):
 def _q4_swapped(model):
     keras = _keras()
     box, shape = model.outputs
-    return keras.Model(model.inputs, [shape, box])
+    return keras.Model(model.input, [shape, box])
 
 
 @_of_reference
 def _q4_pixels(model):
     keras = _keras()
     box, shape = model.outputs
-    return keras.Model(model.inputs, [keras.layers.Rescaling(32.0)(box), shape])
+    return keras.Model(model.input, [keras.layers.Rescaling(32.0)(box), shape])
 
 
 @_of_reference
 def _q4_one_output(model):
     keras = _keras()
-    return keras.Model(model.inputs, model.outputs[0])
+    return keras.Model(model.input, model.outputs[0])
 
 
 q4 = LocalisationExercise(
@@ -579,15 +581,17 @@ q4 = LocalisationExercise(
 CAPTION_ACC = 0.8
 
 Q5_SOLUTION = """\
-# the encoder: an image to the decoder's initial state
+# the encoder: what is in the image, and where
 image_in = keras.Input(shape=(32, 32, 3))
 x = layers.Conv2D(16, 3, padding="same", activation="relu")(image_in)
 x = layers.MaxPooling2D()(x)
 x = layers.Conv2D(32, 3, padding="same", activation="relu")(x)
-x = layers.MaxPooling2D()(x)
-x = layers.Flatten()(x)                 # 8 x 8 x 32: where the shape is matters
-state_h = layers.Dense(64, activation="tanh")(x)
-state_c = layers.Dense(64)(x)
+x = layers.MaxPooling2D()(x)                                   # 8 x 8 x 32
+what = layers.GlobalMaxPooling2D()(x)                          # colour and shape, anywhere
+where = layers.Flatten()(layers.AveragePooling2D(8)(image_in))  # 4 x 4 colours: where
+code = layers.Concatenate()([what, where])
+state_h = layers.Dense(64, activation="tanh")(code)
+state_c = layers.Dense(64)(code)
 # the decoder: the words so far to the next word (teacher forcing)
 tokens_in = keras.Input(shape=(None,), dtype="int32")
 e = layers.Embedding(len(VOCAB), 32)(tokens_in)
@@ -595,15 +599,18 @@ h = layers.LSTM(64, return_sequences=True)(e, initial_state=[state_h, state_c])
 word_scores = layers.Dense(len(VOCAB), activation="softmax")(h)
 captioner = keras.Model([image_in, tokens_in], word_scores)
 captioner.compile(optimizer=keras.optimizers.Adam(3e-3), loss="sparse_categorical_crossentropy")
-captioner.fit([X_captions, caption_tokens_in], caption_tokens_out,
-              epochs=12, batch_size=32, verbose=0)
+captioner_history = captioner.fit([X_captions, caption_tokens_in], caption_tokens_out,
+                                  epochs=10, batch_size=32, verbose=0)
 """
 
-#: The baseline q5's target shuts out: an encoder that pools globally (it knows colour
-#: and shape but not where).
-Q5_POOLED = Q5_SOLUTION.replace(
-    "x = layers.Flatten()(x)                 # 8 x 8 x 32: where the shape is matters",
-    "x = layers.GlobalAveragePooling2D()(x)")
+#: The baseline q5's target shuts out: show and tell copied with a flattened feature map,
+#: whose every feature ties a shape to a place (it memorises the training combinations).
+Q5_FLAT = Q5_SOLUTION.replace(
+    """what = layers.GlobalMaxPooling2D()(x)                          # colour and shape, anywhere
+where = layers.Flatten()(layers.AveragePooling2D(8)(image_in))  # 4 x 4 colours: where
+code = layers.Concatenate()([what, where])
+""", """code = layers.Flatten()(x)
+""")
 
 
 def _caption_context() -> dict:
@@ -623,22 +630,23 @@ class CaptionExercise(TrainedExercise):
     def grade(self, answer: Any) -> str:
         exact, score = self.score(answer)
         words = (f"on the checker's {CHECK_N} images of combinations no training image "
-                 f"shows, {exact:.0%} of the greedy captions are exact (BLEU-2 {score:.2f})")
+                 f"shows, {approx(100 * exact, '.0f')}% of the greedy captions are exact "
+                 f"(BLEU-2 {approx(score, '.2f')})")
         if exact >= CAPTION_ACC:
             return f"{words}; the target is {CAPTION_ACC:.0%}."
         raise Incorrect(
             f"{words}, below {CAPTION_ACC:.0%}. Captions right on the colour and the shape "
             "but wrong on the position come from an encoder that forgets where the shape "
-            "is (global pooling); captions that repeat a training combination come from "
-            "too little of the image reaching the decoder (feed the image code in as the "
-            "LSTM's initial state).")
+            "is (global pooling alone); captions that repeat a training combination come "
+            "from features that tie a shape to a place (a flattened feature map): give the "
+            "decoder what is there and where it is as separate parts of the image code.")
 
 
 @_of_reference
 def _q5_logits(model):
     """The reference with a log-softmax output: argmax is the same word."""
     keras = _keras()
-    return keras.Model(model.inputs, keras.layers.Lambda(
+    return keras.Model(model.input, keras.layers.Lambda(
         lambda p: keras.ops.log(p + 1e-9))(model.outputs[0]))
 
 
@@ -653,10 +661,10 @@ def _q5_blind(model):
 
 
 q5 = CaptionExercise(
-    "q5", "Captions for combinations never seen",
+    "q5", "Design: captions for combinations never seen",
     points=3, context=_caption_context, solution=Q5_SOLUTION, answer_name="captioner",
     reference=Q5_SOLUTION,
-    prompt=f"Build and train captioner, a CNN encoder and an LSTM decoder trained with "
+    prompt=f"Design and train captioner, a CNN encoder and an LSTM decoder trained with "
            f"teacher forcing: inputs [image (32, 32, 3), tokens (n, steps) of word indices "
            f"into VOCAB], output the next word's scores at each step, (n, steps, "
            f"{len(VOCAB)}) (probabilities or logits). Train it on X_captions with "
@@ -669,11 +677,13 @@ q5 = CaptionExercise(
         "Encode the image to a vector and make it the decoder's initial state: "
         "LSTM(64, return_sequences=True)(embedded_tokens, initial_state=[h0, c0]) with "
         "h0 and c0 two Dense(64) layers of the image code.",
-        "A new combination is captioned right only when colour, shape and position each "
-        "reach the decoder: keep the feature map's layout (Flatten, not global pooling).",
+        "A flattened feature map ties each feature to a place, so a circle on the right is "
+        "a new thing if training never showed one there. Split the code: global max "
+        "pooling says what is there wherever it is; the image's colours averaged over a "
+        "coarse 4 x 4 grid (AveragePooling2D(8), Flatten) say where, whatever the shape.",
     ],
     wrong_answers=[
-        Wrong(Q5_POOLED, "below 80%"),
+        Wrong(Q5_FLAT, "below 80%"),
         Wrong(_q5_blind, "below 80%"),
         Wrong(lambda: 0.9, "two inputs"),
     ],
@@ -700,11 +710,12 @@ outputs = layers.Dense(10, activation="softmax")(context)
 attention_model = keras.Model(inputs, outputs)
 attention_model.compile(optimizer=keras.optimizers.Adam(3e-3),
                         loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-attention_model.fit(X_canvas, y_canvas, epochs=10, batch_size=32, verbose=0)
+attention_history = attention_model.fit(X_canvas, y_canvas, epochs=10, batch_size=32,
+                                        verbose=0)
 """
 
 #: The baseline: the same network untrained (its peak falls anywhere).
-Q6_UNTRAINED = Q6_SOLUTION.replace("epochs=10", "epochs=0")
+Q6_UNTRAINED = Q6_SOLUTION.replace("epochs=10,", "epochs=0,")
 
 
 class AttentionExercise(TrainedExercise):
@@ -716,7 +727,7 @@ class AttentionExercise(TrainedExercise):
         rate = self.score(answer)
         n = len(_check_data("q6")[0])
         words = (f"on the checker's {n} canvases (digits the notebook never loads) the "
-                 f"attention peaks on the digit in {rate:.0%}")
+                 f"attention peaks on the digit in {approx(100 * rate, '.0f')}%")
         if rate >= PEAK_RATE:
             return f"{words}; the target is {PEAK_RATE:.0%}."
         raise Incorrect(f"{words}, below {PEAK_RATE:.0%}. Is the model trained? The scores "
@@ -736,7 +747,7 @@ def _q6_wrapped(model):
 def _q6_two_outputs(model):
     """The reference that also returns its attention map."""
     keras = _keras()
-    return keras.Model(model.inputs, [model.outputs[0], model.get_layer("attention").output])
+    return keras.Model(model.input, [model.outputs[0], model.get_layer("attention").output])
 
 
 q6 = AttentionExercise(
@@ -788,7 +799,8 @@ direction = layers.Dense(4, activation="softmax", name="direction")(h)
 video_model = keras.Model(clip_in, [colour, direction])
 video_model.compile(optimizer=keras.optimizers.Adam(3e-3),
                     loss=["sparse_categorical_crossentropy", "sparse_categorical_crossentropy"])
-video_model.fit(X_clips, [colour_clips, direction_clips], epochs=10, batch_size=32, verbose=0)
+video_history = video_model.fit(X_clips, [colour_clips, direction_clips], epochs=10,
+                                batch_size=32, verbose=0)
 """
 
 #: The baseline q7's target shuts out: the frames' vectors averaged (order forgotten).
@@ -803,7 +815,8 @@ class VideoExercise(TrainedExercise):
 
     def grade(self, answer: Any) -> str:
         acc = self.score(answer)
-        words = f"on the checker's {CHECK_N} clips both words are right for {acc:.0%}"
+        words = (f"on the checker's {CHECK_N} clips both words are right for "
+                 f"{approx(100 * acc, '.0f')}%")
         if acc >= VIDEO_ACC:
             return f"{words}; the target is {VIDEO_ACC:.0%}."
         raise Incorrect(f"{words}, below {VIDEO_ACC:.0%}. A square moving left and one moving "
@@ -816,13 +829,13 @@ class VideoExercise(TrainedExercise):
 def _q7_swapped(model):
     keras = _keras()
     colour, direction = model.outputs
-    return keras.Model(model.inputs, [direction, colour])
+    return keras.Model(model.input, [direction, colour])
 
 
 @_of_reference
 def _q7_direction_only(model):
     keras = _keras()
-    return keras.Model(model.inputs, model.outputs[1])
+    return keras.Model(model.input, model.outputs[1])
 
 
 q7 = VideoExercise(

@@ -99,7 +99,7 @@ def _to_np(x) -> np.ndarray:
 def sizes(quick: bool) -> SimpleNamespace:
     """Epochs of the notebook's trainings (the data are the same in both modes; the full
     configuration adds IMDB and CoNLL-2003)."""
-    return SimpleNamespace(cnn_epochs=6, ner_epochs=6, aspect_epochs=8, breakdown_epochs=10,
+    return SimpleNamespace(cnn_epochs=6, ner_epochs=8, aspect_epochs=8, breakdown_epochs=8,
                            dialogue_epochs=150, imdb_epochs=2 if quick else 3,
                            imdb_maxlen=200, conll_epochs=3)
 
@@ -211,6 +211,46 @@ def dialogue_data():
     decoder_in = encode([[START] + r for _, r in pairs], vocab, DIALOGUE_LEN + 1)
     decoder_out = encode([r + [END] for _, r in pairs], vocab, DIALOGUE_LEN + 1)
     return prompts, decoder_in, decoder_out, vocab
+
+
+# ---- the full configuration: CoNLL-2003 ----------------------------------------------------
+
+#: CoNLL-2003's tags in the order of its Hugging Face copy (MISC where the book has DATE).
+CONLL_TAGS = ["O", "B-PER", "I-PER", "B-ORG", "I-ORG", "B-LOC", "I-LOC", "B-MISC", "I-MISC"]
+
+
+def _conll_splits() -> dict:
+    """CoNLL-2003's train and test splits as ``{split: (token lists, tag-index lists)}``,
+    from the Hugging Face hub (the ``datasets`` package; Colab has it). Raises whatever the
+    import or the download raises: the lab catches it and says so."""
+    from datasets import load_dataset
+
+    try:
+        ds = load_dataset("eriktks/conll2003")
+    except Exception:  # noqa: BLE001 - the older name of the same data set
+        ds = load_dataset("conll2003")
+    return {split: (list(ds[split]["tokens"]), list(ds[split]["ner_tags"]))
+            for split in ("train", "test")}
+
+
+def load_conll2003(max_words: int = 20_000, maxlen: int = 40):
+    """CoNLL-2003 as the lab's arrays: ``X_train, Y_train`` (word and tag indices, padded
+    at the end to ``maxlen``), ``X_test``, the test sentences' tag names (lists, for
+    entity F1), and the vocabulary of the ``max_words`` most frequent training words."""
+    from collections import Counter
+
+    splits = _conll_splits()
+    tokens, tags = splits["train"]
+    counts = Counter(str(w).lower() for sentence in tokens for w in sentence)
+    words = sorted(counts, key=lambda w: (-counts[w], w))[:max_words - 2]
+    vocab = [PAD, UNKNOWN, *words]
+    X_train = encode(tokens, vocab, maxlen)
+    Y_train = np.zeros_like(X_train)
+    for i, t in enumerate(tags):
+        Y_train[i, :min(len(t), maxlen)] = list(t)[:maxlen]
+    test_tokens, test_tags = splits["test"]
+    return (X_train, Y_train, encode(test_tokens, vocab, maxlen),
+            [[CONLL_TAGS[i] for i in t][:maxlen] for t in test_tags], vocab)
 
 
 # ---- calling a student's model -------------------------------------------------------------
@@ -562,7 +602,7 @@ q1 = TaggingProcedure(
                                          "compute one precision, recall and F1."),
         (_f1_in_place, "in place"),
     ],
-    solution=inspect.getsource(entity_f1),
+    solution=inspect.getsource(entity_f1), solution_context=lambda: {"np": np},
     prompt="Write entity_f1(gold_tags, pred_tags): both are lists of sentences, each a "
            "list of BIO tags such as 'B-PER', 'I-PER', 'O'. An entity is a B-X followed by "
            "the I-X that continue it; a stray I-X (after O or after another type) also "
@@ -631,7 +671,7 @@ pooled = [layers.GlobalMaxPooling1D()(layers.Conv1D(16, width, activation="relu"
 features = layers.Dropout(0.5)(layers.Concatenate()(pooled))
 cnn = keras.Model(words, layers.Dense(1, activation="sigmoid")(features))
 cnn.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
-cnn.fit(X_train, y_train, epochs=epochs, batch_size=32, verbose=0)
+history = cnn.fit(X_train, y_train, epochs=epochs, batch_size=64, verbose=0)
 """
 
 #: The baseline: a bag of words (the embeddings' average), which negation defeats.
@@ -643,12 +683,8 @@ cnn = keras.Sequential([
     layers.Dense(1, activation="sigmoid"),
 ])
 cnn.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
-cnn.fit(X_train, y_train, epochs=epochs, batch_size=32, verbose=0)
+history = cnn.fit(X_train, y_train, epochs=epochs, batch_size=64, verbose=0)
 """
-
-#: Filters of width 1 only: a bag of words with a non-linear read-out.
-CNN_UNIGRAMS = CNN_SOLUTION.replace("for width in (2, 3, 4)]", "for width in (1, 1, 1)]")
-assert CNN_UNIGRAMS != CNN_SOLUTION
 
 CNN_UNTRAINED = CNN_SOLUTION.split("cnn.compile")[0]
 
@@ -683,7 +719,7 @@ q2 = PolarityExercise(
 
 #: q3's target: entity F1 on the checker's held-out sentences (MARGINS); and every one of
 #: the notes' four ambiguous entities tagged right.
-NER_F1_TARGET = 0.7
+NER_F1_TARGET = 0.5
 N_NER_HELD = 300
 
 
@@ -696,30 +732,53 @@ def _ner_held():
 
 #: The ambiguous word of each of the notes' sentences: (sentence index, position).
 AMBIGUOUS_WORDS = [(0, 0), (1, 6), (2, 0), (3, 7)]
+#: q3's target on the ambiguous words: the share tagged right among the notes' four and the
+#: checker's sentences that open with a word of two kinds (MARGINS).
+AMBIGUITY_TARGET = 0.8
+#: The checker's sentences that start with a word of two kinds, the type it has there.
+_AMBIGUOUS_TEMPLATES = [("{} won the {} world cup", "ORG", "COUNTRY"),
+                        ("{} has a busy capital", "LOC", "COUNTRY"),
+                        ("{} is the capital of {}", "LOC", "CITY"),
+                        ("{} became the head of {}", "PER", "CITY")]
 
 
-def predicted_tags(model, X, lengths) -> list[list[str]]:
-    """The model's tag for every token (the largest of its per-token outputs)."""
-    ids = _classes(model, X, "rows of word indices", len(TAGS), per_token=True)
-    if ids.shape[1] != X.shape[1]:
-        raise Incorrect(f"your model gives {ids.shape[1]} tags for {X.shape[1]} tokens: one "
-                        "tag per token (return_sequences=True, and no pooling).")
-    return [[TAGS[i] for i in row[:n]] for row, n in zip(ids, lengths)]
+@functools.lru_cache(maxsize=1)
+def ambiguous_cases() -> list[tuple[list[str], int, str]]:
+    """The sentences q3's ambiguity check tags: the notes' four, and sentences that start
+    with a country (a team, ORG, or a place, LOC) or with a name that is both a city and a
+    surname (LOC or PER), whose type only the words after it tell. Each is (tokens, the
+    ambiguous word's position, its tag)."""
+    data = T.corpus("ner")["entities"]
+    cities = set(map(str, data["CITY"]["train"]))
+    dual = [n for n in map(str, data["PER"]["train"]) if n in cities and " " not in n]
+    countries = [c for c in map(str, data["COUNTRY"]["train"]) if " " not in c]
+    orgs = [str(o) for o in data["ORG"]["train"] if " " not in str(o)]
+    rng = np.random.default_rng(HELD_SEED)
+    cases = [(list(T.AMBIGUOUS_NER[i][0]), j, T.AMBIGUOUS_NER[i][1][j])
+             for i, j in AMBIGUOUS_WORDS]
+    for template, kind, pool in _AMBIGUOUS_TEMPLATES:
+        for name in (countries if pool == "COUNTRY" else dual):
+            second = {"ORG": str(rng.choice(data["YEAR"]["train"])),
+                      "LOC": str(rng.choice(countries)) if pool == "CITY" else "",
+                      "PER": str(rng.choice(orgs))}[kind]
+            cases.append((template.format(name, second).split(), 0, "B-" + kind))
+    return cases
 
 
 def ner_scores(model) -> dict:
-    """q3's measures: entity F1 on the held-out sentences, and the notes' four ambiguous
-    words (England, England, Washington, Washington) tagged right or not."""
+    """q3's measures: entity F1 on the held-out sentences; the notes' four ambiguous words
+    (England, England, Washington, Washington) tagged right or not; and the share of all
+    the ambiguous words (those four and the checker's sentences that open with one)."""
     X, gold = _ner_held()
     pred = predicted_tags(model, X, [len(g) for g in gold])
     _, vocab = _ner()
-    amb = T.AMBIGUOUS_NER
-    pred_amb = predicted_tags(model, encode([s for s, _ in amb], vocab, NER_LEN),
-                              [len(s) for s, _ in amb])
-    resolved = [pred_amb[i][j] == amb[i][1][j] for i, j in AMBIGUOUS_WORDS]
-    return {"f1": T.entity_f1(gold, pred), "resolved": resolved,
-            "ambiguous": [(" ".join(amb[i][0]), amb[i][0][j], pred_amb[i][j])
-                          for i, j in AMBIGUOUS_WORDS]}
+    cases = ambiguous_cases()
+    pred_amb = predicted_tags(model, encode([s for s, _, _ in cases], vocab, NER_LEN),
+                              [len(s) for s, _, _ in cases])
+    right = [p[j] == tag for p, (_, j, tag) in zip(pred_amb, cases)]
+    return {"f1": T.entity_f1(gold, pred), "resolved": right[:4],
+            "ambiguity": float(np.mean(right)),
+            "ambiguous": [(" ".join(s), s[j], p[j]) for p, (s, j, _) in zip(pred_amb[:4], cases)]}
 
 
 def _context_ner() -> dict:
@@ -733,20 +792,24 @@ def _context_ner() -> dict:
 class TaggerExercise(TrainedExercise):
     def grade(self, answer: Any) -> str:
         s = ner_scores(answer)
+        n = len(ambiguous_cases())
         wrong = [f"'{w}' in '{sentence}' as {tag[2:] or tag}"
                  for (sentence, w, tag), ok in zip(s["ambiguous"], s["resolved"]) if not ok]
         if s["f1"] < NER_F1_TARGET:
-            raise Incorrect(f"entity F1 {approx(s['f1'], '.2f')} on the checker's {N_NER_HELD} held-out "
-                            f"sentences, below {NER_F1_TARGET}. Was it trained long enough, "
-                            "with the padding masked (mask_zero=True)?")
-        if wrong:
-            raise Incorrect(f"entity F1 {approx(s['f1'], '.2f')} on the held-out sentences, but of the "
-                            f"notes' ambiguous sentences your tagger reads " + "; ".join(wrong)
-                            + ". Which words of the sentence decide that tag, and can your "
-                            "network see them when it tags that word?")
-        return (f"entity F1 {approx(s['f1'], '.2f')} on the checker's {N_NER_HELD} held-out sentences "
-                f"(at least {NER_F1_TARGET}), and all four ambiguous entities of the notes "
-                "tagged right.")
+            raise Incorrect(f"entity F1 {approx(s['f1'], '.2f')} on the checker's {N_NER_HELD} "
+                            f"held-out sentences, below {NER_F1_TARGET}. Was it trained long "
+                            "enough, with the padding masked (mask_zero=True)?")
+        if s["ambiguity"] < AMBIGUITY_TARGET:
+            notes = (" Of the notes' four, it reads " + "; ".join(wrong) + ".") if wrong else ""
+            raise Incorrect(f"entity F1 {approx(s['f1'], '.2f')} on the held-out sentences, but "
+                            f"of the {n} ambiguous words it tags only "
+                            f"{approx(s['ambiguity'], '.0%')} right, below "
+                            f"{AMBIGUITY_TARGET:.0%}.{notes} Which words of a sentence decide "
+                            "the first word's tag, and can your network see them when it tags "
+                            "that word?")
+        return (f"entity F1 {approx(s['f1'], '.2f')} on the checker's {N_NER_HELD} held-out "
+                f"sentences (at least {NER_F1_TARGET}), and {approx(s['ambiguity'], '.0%')} of "
+                f"the {n} ambiguous words tagged right (at least {AMBIGUITY_TARGET:.0%}).")
 
 
 TAGGER_SOLUTION = """\
@@ -755,7 +818,7 @@ x = layers.Embedding(vocab_size, 32, mask_zero=True)(words)
 x = layers.Bidirectional(layers.LSTM(32, return_sequences=True))(x)
 tagger = keras.Model(words, layers.Dense(n_tags, activation="softmax")(x))
 tagger.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
-tagger.fit(X_train, Y_train, epochs=epochs, batch_size=32, verbose=0)
+history = tagger.fit(X_train, Y_train, epochs=epochs, batch_size=32, verbose=0)
 """
 
 #: The baseline: the same size, reading left to right only.
@@ -777,8 +840,9 @@ q3 = TaggerExercise(
            f"Embedding with mask_zero=True, a recurrent layer that returns a state for "
            f"every token, and a per-token softmax over the tags. The checker tags "
            f"{N_NER_HELD} held-out sentences from templates and names the notebook never "
-           f"receives: the entity F1 must be at least {NER_F1_TARGET}; and it must tag "
-           f"the ambiguous word of each of the notes' four sentences right: England as an "
+           f"receives: the entity F1 must be at least {NER_F1_TARGET}; and it tags words "
+           f"of two kinds, at the start of its own sentences and in the notes' four, of "
+           f"which at least {AMBIGUITY_TARGET:.0%} must be right. The notes' four: England as an "
            f"organisation in 'England won the 2019 world cup' and as a location in 'The "
            f"2019 world cup happened in England', Washington as a location in 'Washington "
            f"is the capital of the US' and as a person in 'The first president of the US "
@@ -791,7 +855,7 @@ q3 = TaggerExercise(
         "token by token, when the LSTM has return_sequences=True.",
     ],
     wrong_answers=[
-        Wrong(TAGGER_ONE_WAY, "ambiguous sentences your tagger reads"),
+        Wrong(TAGGER_ONE_WAY, "ambiguous words it tags only"),
         Wrong(TAGGER_POOLED, "one score per class for every token"),
     ],
     right_answers=[Right(_with_logits_output(False), "the same tagger giving logits")],
@@ -849,7 +913,7 @@ x = layers.Concatenate()([layers.Embedding(vocab_size, 16, mask_zero=True)(words
 x = layers.Bidirectional(layers.LSTM(16))(x)
 aspect_model = keras.Model([words, marker], layers.Dense(3, activation="softmax")(x))
 aspect_model.compile(optimizer=keras.optimizers.Adam(5e-3), loss="sparse_categorical_crossentropy")
-aspect_model.fit([X_train, M_train], y_train, epochs=epochs, batch_size=64, verbose=0)
+history = aspect_model.fit([X_train, M_train], y_train, epochs=epochs, batch_size=64, verbose=0)
 """
 
 #: The baseline: the same network, the marker input left unused (one polarity per review).
@@ -1021,7 +1085,7 @@ q5 = TreeProcedure(
                            "nodes apply tanh(W [c1; c2] + b)."),
         (_tree_in_place, "in place"),
     ],
-    solution=inspect.getsource(tree_vector),
+    solution=inspect.getsource(tree_vector), solution_context=lambda: {"np": np},
     prompt="Write tree_vector(tree, embedding, W, b): a tree is a word (a str) or a pair "
            "(left, right) of trees; embedding maps each word to its vector of d numbers; W "
            "has shape (d, 2d) and b shape (d,). A leaf's vector is its embedding; a node's "
@@ -1052,50 +1116,73 @@ def tree_skeleton(tree):
     return shape(tree), words
 
 
-def train_tree_network(trees, labels, d: int = 8, epochs: int = 60, lr: float = 0.05,
-                       seed: int = 0):
-    """A recursive network p = tanh(W [c1; c2] + b) with a softmax read-out U p + c at the
-    root, trained with Adam on cross-entropy with keras.ops autodiff. Trees of one skeleton
-    are computed as one batch. Returns ``(params, vocabulary, losses)``."""
-    keras = _keras()
-    ops = keras.ops
-    from dlbook.autodiff import gradients
-
-    vocab = sorted({w for t in trees for w in T.tree_leaves(t)})
+def tree_gradients(params, vocab, trees, labels):
+    """The mean cross-entropy of the tree network p = tanh([c1; c2] W + b) (row vectors,
+    W of shape 2d x d) with the read-out softmax(p U + c) at the root, and its gradients
+    with respect to params = [E, W, b, U, c]: backpropagation through the structure,
+    written out in NumPy. Trees of one skeleton (:func:`tree_skeleton`) are one batch."""
+    E, W, b, U, c = params
+    d = W.shape[1]
     index = {w: i for i, w in enumerate(vocab)}
-    rng = np.random.default_rng(seed)
-    params = [rng.normal(0, 0.5, (len(vocab), d)), rng.normal(0, 0.5 / np.sqrt(d), (2 * d, d)),
-              np.zeros(d), rng.normal(0, 0.5 / np.sqrt(d), (d, 5)), np.zeros(5)]
     groups: dict = {}
     for tree, label in zip(trees, labels):
         shape, words = tree_skeleton(tree)
         groups.setdefault(shape, ([], []))
         groups[shape][0].append([index[w] for w in words])
         groups[shape][1].append(label)
-    groups = {s: (np.array(w), np.eye(5)[np.array(y)]) for s, (w, y) in groups.items()}
+    grads = [np.zeros_like(p) for p in params]
+    total = 0.0
+    for shape, (ids, y) in groups.items():
+        ids, y = np.array(ids), np.array(y)
+
+        def forward(node):
+            if isinstance(node, int):
+                return E[ids[:, node]], None
+            (v1, k1), (v2, k2) = forward(node[0]), forward(node[1])
+            x = np.concatenate([v1, v2], axis=1)
+            return np.tanh(x @ W + b), (x, k1, k2)
+
+        def backward(node, cache, vec, grad):
+            if isinstance(node, int):
+                np.add.at(grads[0], ids[:, node], grad)
+                return
+            x, k1, k2 = cache
+            pre = grad * (1 - vec ** 2)  # through the tanh
+            grads[1] += x.T @ pre
+            grads[2] += pre.sum(axis=0)
+            dx = pre @ W.T  # to the two children
+            backward(node[0], k1, x[:, :d], dx[:, :d])
+            backward(node[1], k2, x[:, d:], dx[:, d:])
+
+        root, cache = forward(shape)
+        logits = root @ U + c
+        logits = logits - logits.max(axis=1, keepdims=True)
+        logp = logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
+        total -= logp[np.arange(len(y)), y].sum()
+        dlogits = np.exp(logp)
+        dlogits[np.arange(len(y)), y] -= 1
+        grads[3] += root.T @ dlogits
+        grads[4] += dlogits.sum(axis=0)
+        backward(shape, cache, root, dlogits @ U.T)
     n = len(trees)
+    return total / n, [g / n for g in grads]
 
-    def loss(E, W, b, U, c):
-        total = 0.0
-        for shape, (ids, onehot) in groups.items():
-            def vec(node):
-                if isinstance(node, int):
-                    return ops.take(E, ids[:, node], axis=0)
-                return ops.tanh(ops.matmul(ops.concatenate([vec(node[0]), vec(node[1])], -1),
-                                           W) + b)
-            logits = ops.matmul(vec(shape), U) + c
-            logp = logits - ops.logsumexp(logits, axis=-1, keepdims=True)
-            total = total - ops.sum(onehot * logp)
-        return total / n
 
+def train_tree_network(trees, labels, d: int = 8, epochs: int = 150, lr: float = 0.05,
+                       seed: int = 0):
+    """Train the tree network of :func:`tree_gradients` with Adam, full batch, from weights
+    drawn with ``seed``. Returns ``(params, vocabulary, losses)``."""
+    vocab = sorted({w for t in trees for w in T.tree_leaves(t)})
+    rng = np.random.default_rng(seed)
+    params = [rng.normal(0, 0.5, (len(vocab), d)), rng.normal(0, 1 / np.sqrt(2 * d), (2 * d, d)),
+              np.zeros(d), rng.normal(0, 1 / np.sqrt(d), (d, 5)), np.zeros(5)]
     m = [np.zeros_like(p) for p in params]
     v = [np.zeros_like(p) for p in params]
     losses = []
     for step in range(1, epochs + 1):
-        value, grads = gradients(loss, *params, value=True)
+        value, grads = tree_gradients(params, vocab, trees, labels)
         losses.append(float(value))
         for i, g in enumerate(grads):
-            g = np.asarray(g, dtype=float)
             m[i] = 0.9 * m[i] + 0.1 * g
             v[i] = 0.999 * v[i] + 0.001 * g * g
             params[i] = params[i] - lr * (m[i] / (1 - 0.9 ** step)) / (
@@ -1114,6 +1201,23 @@ def tree_predict(params, vocab, trees) -> np.ndarray:
         return np.tanh(np.concatenate([vec(t[0]), vec(t[1])]) @ W + b)
 
     return np.array([int(np.argmax(vec(t) @ U + c)) for t in trees])
+
+
+def tree_loss(params, vocab, trees, labels):
+    """The mean cross-entropy of the tree network on ``trees`` (for the gradient check)."""
+    E, W, b, U, c = params
+    index = {w: i for i, w in enumerate(vocab)}
+
+    def vec(t):
+        if isinstance(t, str):
+            return E[index[t]]
+        return np.tanh(np.concatenate([vec(t[0]), vec(t[1])]) @ W + b)
+
+    total = 0.0
+    for t, y in zip(trees, labels):
+        z = vec(t) @ U + c
+        total += np.log(np.exp(z - z.max()).sum()) + z.max() - z[y]
+    return total / len(trees)
 
 
 # ---- q6: dialogue-breakdown detection ----------------------------------------------------------
@@ -1168,7 +1272,7 @@ h = layers.Concatenate()([layers.LSTM(32)(embed(context)), layers.LSTM(32)(embed
 h = layers.Dense(32, activation="relu")(h)
 detector = keras.Model([context, response], layers.Dense(3, activation="softmax")(h))
 detector.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
-detector.fit([C_train, R_train], y_train, epochs=epochs, batch_size=32, verbose=0)
+history = detector.fit([C_train, R_train], y_train, epochs=epochs, batch_size=64, verbose=0)
 """
 
 #: The baseline: the response alone (the context input is never read).
@@ -1276,7 +1380,7 @@ _, h, c = layers.LSTM(64, return_state=True)(embed(encoder_in))  # the prompt's 
 x = layers.LSTM(64, return_sequences=True)(embed(decoder_in_), initial_state=[h, c])
 chatbot = keras.Model([encoder_in, decoder_in_], layers.Dense(vocab_size, activation="softmax")(x))
 chatbot.compile(optimizer=keras.optimizers.Adam(1e-2), loss="sparse_categorical_crossentropy")
-chatbot.fit([prompts, decoder_in], decoder_out, epochs=epochs, batch_size=12, verbose=0)
+history = chatbot.fit([prompts, decoder_in], decoder_out, epochs=epochs, batch_size=36, verbose=0)
 """
 
 DIALOGUE_UNTRAINED = DIALOGUE_SOLUTION.split("chatbot.compile")[0]
