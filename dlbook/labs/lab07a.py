@@ -30,6 +30,9 @@ from dlbook.exercises import Incorrect, ProcedureExercise, Right, Wrong
 from dlbook.exercises.compare import fmt, type_name
 from dlbook.labs import lab07a_models
 from dlbook.labs.lab07a_models import MARGINS, q3, q4, q5, q6, q7  # noqa: F401
+from dlbook.labs.lab07a_models import (  # noqa: F401 - the notebook imports them from here
+    VIDEO_COLOURS, VIDEO_DIRECTIONS, VOCAB, encode_captions, greedy_captions, load_canvases,
+    load_captions, load_clips, load_discs, load_shapes)
 
 NOTEBOOK = "07a_vision_lab.ipynb"
 

@@ -478,7 +478,7 @@ q3 = SegmentationExercise(
 # ---- q4: a localiser with two heads -----------------------------------------------------
 
 #: q4's targets: mean box IoU and class accuracy on the checker's images (MARGINS).
-LOC_IOU, LOC_ACC = 0.6, 0.9
+LOC_IOU, LOC_ACC = 0.65, 0.9
 
 Q4_SOLUTION = """\
 inputs = keras.Input(shape=(32, 32, 1))
@@ -603,8 +603,17 @@ captioner_history = captioner.fit([X_captions, caption_tokens_in], caption_token
                                   epochs=10, batch_size=32, verbose=0)
 """
 
-#: The baseline q5's target shuts out: show and tell copied with a flattened feature map,
-#: whose every feature ties a shape to a place (it memorises the training combinations).
+#: The baseline q5's target shuts out: show and tell's encoder as it usually ends, with
+#: global average pooling (it knows colour and shape, not where).
+Q5_POOLED = Q5_SOLUTION.replace(
+    """what = layers.GlobalMaxPooling2D()(x)                          # colour and shape, anywhere
+where = layers.Flatten()(layers.AveragePooling2D(8)(image_in))  # 4 x 4 colours: where
+code = layers.Concatenate()([what, where])
+""", """code = layers.GlobalAveragePooling2D()(x)
+""")
+#: A copied toy: show and tell with a flattened feature map, whose every feature ties a
+#: shape to a place (it memorises the training combinations; from 0.4 to 0.78 exact
+#: captions at seeds 0-2, too unsteady to be the baseline of a margin).
 Q5_FLAT = Q5_SOLUTION.replace(
     """what = layers.GlobalMaxPooling2D()(x)                          # colour and shape, anywhere
 where = layers.Flatten()(layers.AveragePooling2D(8)(image_in))  # 4 x 4 colours: where
@@ -684,6 +693,7 @@ q5 = CaptionExercise(
     ],
     wrong_answers=[
         Wrong(Q5_FLAT, "below 80%"),
+        Wrong(Q5_POOLED, "below 80%"),
         Wrong(_q5_blind, "below 80%"),
         Wrong(lambda: 0.9, "two inputs"),
     ],
@@ -864,6 +874,31 @@ q7 = VideoExercise(
 
 # ---- the targets' margins ---------------------------------------------------------------
 
-#: Filled from the measurements of tools-like script _work (see the module docstring):
-#: reference and baseline at seeds 0, 1, 2 on TensorFlow and JAX.
-MARGINS: list[Margin] = []
+#: Every target of q3 to q7, and what the reference and the baseline reach at seeds 0, 1, 2
+#: (the notebook's seed set by keras.utils.set_random_seed), measured on a loaded 2-core CPU
+#: with /tmp/u7v/measure.py (2026-12-07). tests/test_lab07a.py asserts m.violations() == [].
+#: STATUS (unfinished): q3 on JAX (seed 1: 0.744) and q5 on JAX (seed 1: 0.835) spread too
+#: much; q4's box IoU target was raised from 0.6 to 0.65 (the baseline with global
+#: pooling reaches 0.57); q5's recorded baseline is Q5_FLAT, too unsteady (0.4-0.78):
+#: Q5_POOLED is meant to replace it once measured; q6's untrained baseline spreads from
+#: 0.13 to 0.66; q7 on JAX was still being measured.
+MARGINS = [
+    Margin("q3", "mean mask IoU", SEG_IOU, True, Q3_SOLUTION, Q3_ONE_CONV, {
+        "tensorflow": ((0.89, 0.884, 0.81), (0.0, 0.0, 0.0)),
+        "jax": ((0.864, 0.744, 0.869), (0.0, 0.0, 0.0))}),
+    Margin("q4", "mean box IoU", LOC_IOU, True, Q4_SOLUTION, Q4_POOLED, {
+        "tensorflow": ((0.773, 0.762, 0.781), (0.559, 0.573, 0.555)),
+        "jax": ((0.758, 0.778, 0.776), (0.539, 0.544, 0.573))}),
+    Margin("q4", "class accuracy", LOC_ACC, True, Q4_SOLUTION, None, {
+        "tensorflow": ((0.99, 0.995, 1.0), ()),
+        "jax": ((0.99, 0.98, 0.98), ())}),
+    Margin("q5", "exact captions", CAPTION_ACC, True, Q5_SOLUTION, Q5_FLAT, {
+        "tensorflow": ((0.98, 1.0, 1.0), (0.435, 0.775, 0.59)),
+        "jax": ((0.975, 0.835, 1.0), (0.49, 0.405, 0.75))}),
+    Margin("q6", "attention peaks on the digit", PEAK_RATE, True, Q6_SOLUTION, Q6_UNTRAINED, {
+        "tensorflow": ((0.992, 0.994, 0.922), (0.542, 0.628, 0.156)),
+        "jax": ((0.969, 0.922), (0.656, 0.131))}),
+    Margin("q7", "both words right", VIDEO_ACC, True, Q7_SOLUTION, Q7_AVERAGED, {
+        "tensorflow": ((0.985, 0.995, 1.0), (0.3, 0.32)),
+        "jax": ((), ())}),
+]

@@ -99,7 +99,7 @@ def _to_np(x) -> np.ndarray:
 def sizes(quick: bool) -> SimpleNamespace:
     """Epochs of the notebook's trainings (the data are the same in both modes; the full
     configuration adds IMDB and CoNLL-2003)."""
-    return SimpleNamespace(cnn_epochs=6, ner_epochs=8, aspect_epochs=8, breakdown_epochs=8,
+    return SimpleNamespace(cnn_epochs=6, ner_epochs=8, aspect_epochs=8, breakdown_epochs=15,
                            dialogue_epochs=150, imdb_epochs=2 if quick else 3,
                            imdb_maxlen=200, conll_epochs=3)
 
@@ -627,7 +627,7 @@ q1 = TaggingProcedure(
 # ---- q2: a sentence CNN with negation -------------------------------------------------------
 
 #: q2's target: accuracy on the checker's N_HELD held-out sentences (MARGINS).
-CNN_TARGET = 0.9
+CNN_TARGET = 0.75
 
 
 @functools.lru_cache(maxsize=1)
@@ -740,6 +740,15 @@ _AMBIGUOUS_TEMPLATES = [("{} won the {} world cup", "ORG", "COUNTRY"),
                         ("{} has a busy capital", "LOC", "COUNTRY"),
                         ("{} is the capital of {}", "LOC", "CITY"),
                         ("{} became the head of {}", "PER", "CITY")]
+
+
+def predicted_tags(model, X, lengths) -> list[list[str]]:
+    """The model's tag for every token (the largest of its per-token outputs)."""
+    ids = _classes(model, X, "rows of word indices", len(TAGS), per_token=True)
+    if ids.shape[1] != X.shape[1]:
+        raise Incorrect(f"your model gives {ids.shape[1]} tags for {X.shape[1]} tokens: one "
+                        "tag per token (return_sequences=True, and no pooling).")
+    return [[TAGS[i] for i in row[:n]] for row, n in zip(ids, lengths)]
 
 
 @functools.lru_cache(maxsize=1)
@@ -1315,7 +1324,7 @@ q6 = BreakdownExercise(
 # ---- q7: a seq2seq dialogue model --------------------------------------------------------------
 
 #: q7's target: the share of the held-out paraphrases answered with the exact reply.
-REPLY_TARGET = 0.75
+REPLY_TARGET = 0.7
 #: How many held-out paraphrases the corpus has (tests/test_lab07b.py checks it).
 N_PARAPHRASES = 24
 
@@ -1427,7 +1436,34 @@ q7 = DialogueExercise(
 
 # ---- the targets' margins ----------------------------------------------------------------
 
-#: Filled in by _work measurements (TensorFlow and JAX, seeds 0, 1, 2).
-MARGINS: list[Margin] = []
+#: Every target of q2, q3, q4, q6 and q7, and the numbers around it, measured on a CPU on
+#: TensorFlow and on JAX at seeds 0, 1, 2 (2026-12-07, by _work/l/margins.py; the 2 cores
+#: were shared, which changes the times, not the results). On each backend the target lies
+#: beyond the reference's worst and the baseline's best by at least twice that series'
+#: seed-to-seed spread: tests/test_lab07b.py checks it. No baseline is meant to fail q3's
+#: F1 floor alone (it shuts out an untrained or unmasked tagger): the one-way tagger reaches
+#: it, and the ambiguity target shuts it out.
+#: NOT YET MEASURED (the session ran out of time; see _work/lab-language_status.md):
+#: q3's ambiguity share (TensorFlow seed 0 only: reference 1.0, one-way baseline 0.53),
+#: and q6 after its epochs went from 8 to 15 (at 8, JAX gave 0.607, 0.627, 0.755: too
+#: spread; at 15, TensorFlow seed 0 gives 0.87 in the notebook).
+MARGINS: list[Margin] = [
+    Margin("q2", "accuracy on held-out sentences", CNN_TARGET, True, CNN_SOLUTION,
+           CNN_BAG_OF_WORDS, {
+               "tensorflow": ((0.9983, 1.0, 1.0), (0.4467, 0.4517, 0.465)),
+               "jax": ((0.9233, 0.9983, 0.9983), (0.445, 0.445, 0.4383))}),
+    Margin("q3", "entity F1 on the held-out sentences", NER_F1_TARGET, True, TAGGER_SOLUTION,
+           None, {
+               "tensorflow": ((0.8488, 0.8840, 0.8207), ()),
+               "jax": ((0.7773, 0.8911, 0.7992), ())}),
+    Margin("q4", "accuracy on held-out two-aspect reviews", ASPECT_TARGET, True,
+           ASPECT_SOLUTION, ASPECT_NO_MARKER, {
+               "tensorflow": ((0.9883, 1.0, 0.9967), (0.4933, 0.4917, 0.4883)),
+               "jax": ((1.0, 0.9783, 0.985), (0.485, 0.5, 0.5117))}),
+    Margin("q7", "exact replies to held-out paraphrases", REPLY_TARGET, True,
+           DIALOGUE_SOLUTION, DIALOGUE_NO_STATE, {
+               "tensorflow": ((1.0, 1.0, 1.0), (0.0833, 0.0833, 0.0833)),
+               "jax": ((0.9167, 1.0, 1.0), (0.0833, 0.0833, 0.0833))}),
+]
 
 EXERCISES = [q1, q2, q3, q4, q5, q6, q7]
