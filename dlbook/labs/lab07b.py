@@ -600,7 +600,6 @@ q1 = TaggingProcedure(
         (_f1_micro_average_per_sentence, "you averaged one F1 per sentence; count the "
                                          "entities over all the sentences first, then "
                                          "compute one precision, recall and F1."),
-        (_f1_in_place, "in place"),
     ],
     solution=inspect.getsource(entity_f1), solution_context=lambda: {"np": np},
     prompt="Write entity_f1(gold_tags, pred_tags): both are lists of sentences, each a "
@@ -618,7 +617,9 @@ q1 = TaggingProcedure(
         "tag is not an I- of its type, and a new one opens at every B- and at every I- "
         "that did not continue one.",
     ],
-    wrong_answers=[],
+    # the in-place answer is a recorded wrong answer, not a slip: a slip is run on the
+    # case to compare, and this one would be caught writing into it (unseen finding F1)
+    wrong_answers=[Wrong(_f1_in_place, "changed its input lists in place")],
     right_answers=[Right(_f1_by_sets, "the spans of the whole corpus as one set of "
                                       "(sentence, type, start, end); 2|G∩P| / (|G| + |P|)")],
 )
@@ -1092,8 +1093,8 @@ q5 = TreeProcedure(
                              "left and which is right."),
         (_tree_leaves_too, "a leaf's vector is its embedding, as it is: only the internal "
                            "nodes apply tanh(W [c1; c2] + b)."),
-        (_tree_in_place, "in place"),
     ],
+    wrong_answers=[Wrong(_tree_in_place, "changed its embedding dict or its weights in place")],
     solution=inspect.getsource(tree_vector), solution_context=lambda: {"np": np},
     prompt="Write tree_vector(tree, embedding, W, b): a tree is a word (a str) or a pair "
            "(left, right) of trees; embedding maps each word to its vector of d numbers; W "
