@@ -247,10 +247,11 @@ def shapes_captions(n: int, size: int = 32, seed: int = 0, combinations=None,
 
 
 def cluttered_digits(X, y, size: int = 24, seed: int = 0, noise: float = 0.1,
-                     clutter: int = 3):
+                     clutter: int = 3, fragment: int = 3):
     """``(canvases, labels, centres)``: each 8x8 digit of ``X`` (rows of 64 pixels in
     [0, 1]) pasted at a random place on a ``size`` x ``size`` canvas with Gaussian noise
-    and ``clutter`` random 3x3 fragments of other digits. ``canvases`` is
+    and ``clutter`` random ``fragment`` x ``fragment`` pieces of other digits (3 x 3 by
+    default; up to 8, a whole digit). ``canvases`` is
     ``(n, size, size, 1)`` float32, ``labels`` is ``y``, ``centres`` ``(n, 2)`` are the
     (row, column) centres of the pasted digits (e.g. 3.5 for a digit in rows 0..7)."""
     X = np.asarray(X, dtype=np.float32).reshape(-1, 8, 8)
@@ -261,10 +262,11 @@ def cluttered_digits(X, y, size: int = 24, seed: int = 0, noise: float = 0.1,
     for k in range(n):
         for _ in range(clutter):
             other = X[rng.integers(n)]
-            fy, fx = rng.integers(0, 6, size=2)
-            cy, cx = rng.integers(0, size - 3, size=2)
-            canvases[k, cy:cy + 3, cx:cx + 3] = np.maximum(
-                canvases[k, cy:cy + 3, cx:cx + 3], other[fy:fy + 3, fx:fx + 3])
+            fy, fx = rng.integers(0, 9 - fragment, size=2)
+            cy, cx = rng.integers(0, size - fragment, size=2)
+            f = fragment
+            canvases[k, cy:cy + f, cx:cx + f] = np.maximum(
+                canvases[k, cy:cy + f, cx:cx + f], other[fy:fy + f, fx:fx + f])
         r, c = rng.integers(0, size - 8 + 1, size=2)
         canvases[k, r:r + 8, c:c + 8] = np.maximum(canvases[k, r:r + 8, c:c + 8], X[k])
         centres[k] = (r + 3.5, c + 3.5)

@@ -32,7 +32,7 @@ from dlbook.labs import lab07a_models
 from dlbook.labs.lab07a_models import MARGINS, q3, q4, q5, q6, q7  # noqa: F401
 from dlbook.labs.lab07a_models import (  # noqa: F401 - the notebook imports them from here
     VIDEO_COLOURS, VIDEO_DIRECTIONS, VOCAB, encode_captions, greedy_captions, load_canvases,
-    load_captions, load_clips, load_discs, load_shapes)
+    load_captions, load_clips, load_discs, load_pets, load_shapes)
 
 NOTEBOOK = "07a_vision_lab.ipynb"
 
@@ -48,9 +48,66 @@ def _to_np(value) -> Any:
     return value
 
 
+#: The book's own box functions, which q1 and q2 ask the student to write.
+_BOOK_FUNCTIONS = ("iou", "iou_matrix", "nms", "mask_iou")
+
+
+def _uses_book_function(func) -> str | None:
+    """The name of a book box function that ``func`` is, or names in its code through a
+    global bound to it (``from dlbook.apps.vision import iou``), else None."""
+    originals = {id(getattr(vision, name)): name for name in _BOOK_FUNCTIONS}
+    if id(func) in originals:
+        return originals[id(func)]
+    code = getattr(func, "__code__", None)
+    glob = getattr(func, "__globals__", {})
+    if code is not None:
+        names = set(code.co_names)
+        for const in code.co_consts:  # nested functions and lambdas
+            if hasattr(const, "co_names"):
+                names |= set(const.co_names)
+        for name in names:
+            if name in glob and id(glob[name]) in originals:
+                return originals[id(glob[name])]
+    return None
+
+
 class _WatchedLists:
     """Runs the student's function on copies and rejects one that writes into an input,
-    a list as well as an array (the base class watches arrays only)."""
+    a list as well as an array (the base class watches arrays only), and one that calls
+    the book's own ``dlbook.apps.vision`` box functions instead of computing the answer."""
+
+    def _book_call_message(self, name: str) -> str:
+        return (f"{self.func_name} uses dlbook.apps.vision.{name}, the book's own function: "
+                f"the exercise is to write {self.func_name} yourself, in NumPy.")
+
+    def grade(self, answer):
+        name = _uses_book_function(answer)
+        if name is not None:
+            raise Incorrect(self._book_call_message(name))
+        calls: list = []
+        saved = {n: getattr(vision, n) for n in _BOOK_FUNCTIONS}
+
+        def spy(n, f):
+            def called(*args, **kwargs):
+                calls.append(n)
+                return f(*args, **kwargs)
+            return called
+
+        try:
+            for n, f in saved.items():
+                setattr(vision, n, spy(n, f))
+            try:
+                result = super().grade(answer)
+            except Incorrect:
+                if calls:
+                    raise Incorrect(self._book_call_message(calls[0])) from None
+                raise
+        finally:
+            for n, f in saved.items():
+                setattr(vision, n, f)
+        if calls:
+            raise Incorrect(self._book_call_message(calls[0]))
+        return result
 
     def _results(self, func, args, call):
         changed = []
@@ -91,7 +148,7 @@ def iou(box_a, box_b):
     return inter / union
 
 
-IOU_KINDS = ("overlapping", "disjoint", "nested", "touching along an edge",
+IOU_KINDS = ("overlapping", "apart along x", "apart along y", "apart along both axes", "nested", "touching along an edge",
              "one of zero area", "both of zero area", "identical")
 
 
@@ -108,10 +165,18 @@ def _iou_case(kind: str, rng) -> tuple:
     if kind == "overlapping":
         dx, dy = rng.uniform(0.2, 0.8, size=2) * (w, h)
         b = a + np.array([dx, dy, dx, dy]).round(1)
-    elif kind == "disjoint":  # apart along x, overlapping along y: a product of two
-        gap = rng.uniform(1, 5)   # negative widths would be positive
-        b = np.array([x2 + gap, y1 + 0.3 * h, x2 + gap + w, y2 + 2 * h])
-        if rng.random() < 0.5:
+    elif kind.startswith("apart"):
+        # boxes large next to the gap between them: an unclipped width or height times
+        # another (clipped or not) is far from 0
+        a = _box(rng, min_side=4.0)
+        x1, y1, x2, y2 = a
+        w, h = x2 - x1, y2 - y1
+        gap = round(float(rng.uniform(0.5, 2)), 1)
+        if kind == "apart along x":     # overlapping along y
+            b = np.array([x2 + gap, y1 + 0.3 * h, x2 + gap + w, y2 + 0.5 * h])
+        elif kind == "apart along y":   # overlapping along x
+            b = np.array([x1 + 0.3 * w, y2 + gap, x2 + 0.5 * w, y2 + gap + h])
+        else:                           # diagonally, by a small gap on each axis
             b = np.array([x2 + gap, y2 + gap, x2 + gap + w, y2 + gap + h])
     elif kind == "nested":
         b = np.array([x1 + 0.2 * w, y1 + 0.1 * h, x2 - 0.3 * w, y2 - 0.2 * h])
@@ -192,6 +257,17 @@ def _iou_nan_at_zero(box_a, box_b):
         return np.float64(inter) / np.float64(union)
 
 
+def _iou_matrix(a, b):
+    """The IoU of every box of ``a`` with every box of ``b``, broadcast."""
+    a, b = np.asarray(a, float)[:, None, :], np.asarray(b, float)[None, :, :]
+    w = np.clip(np.minimum(a[..., 2], b[..., 2]) - np.maximum(a[..., 0], b[..., 0]), 0, None)
+    h = np.clip(np.minimum(a[..., 3], b[..., 3]) - np.maximum(a[..., 1], b[..., 1]), 0, None)
+    inter = w * h
+    union = ((a[..., 2] - a[..., 0]) * (a[..., 3] - a[..., 1])
+             + (b[..., 2] - b[..., 0]) * (b[..., 3] - b[..., 1]) - inter)
+    return np.where(union > 0, inter / np.where(union > 0, union, 1.0), 0.0)
+
+
 def _iou_in_place(box_a, box_b):
     a = np.asarray(box_a, dtype=float)
     if isinstance(box_a, list):
@@ -241,11 +317,12 @@ q1 = IouExercise(
     ],
     wrong_answers=[
         Wrong(_iou_in_place, "changed one of its inputs in place"),
+        Wrong(vision.iou, "write iou yourself"),
         Wrong(_iou_nan_at_zero, "NaN (not a number)"),
     ],
     right_answers=[
-        Right(lambda a, b: float(vision.iou_matrix([a], [b])[0, 0]),
-              "the vectorised version, on a batch of one box each"),
+        Right(lambda a, b: float(_iou_matrix([a], [b])[0, 0]),
+              "a vectorised version, on a batch of one box each"),
         Right(_iou_as_tensor, "the same formula in keras.ops, returning a tensor"),
     ],
     solution_context=lambda: {"np": np},
@@ -418,8 +495,19 @@ def _nms_while(boxes, scores, iou_threshold):
         best = remaining.pop(0)
         keep.append(int(best))
         remaining = [j for j in remaining
-                     if vision.iou(boxes[best], boxes[j]) <= iou_threshold]
+                     if iou(boxes[best], boxes[j]) <= iou_threshold]
     return np.array(keep)
+
+
+def _nms_matrix(boxes, scores, iou_threshold):
+    """NMS with the IoU matrix computed once."""
+    boxes = np.asarray(boxes, float)
+    overlaps = _iou_matrix(boxes, boxes)
+    keep = []
+    for i in np.argsort(-np.asarray(scores, float), kind="stable"):
+        if not keep or overlaps[i, keep].max() <= iou_threshold:
+            keep.append(int(i))
+    return keep
 
 
 NMS_SLIPS = [
@@ -453,13 +541,13 @@ q2 = NmsExercise(
     ],
     wrong_answers=[
         Wrong(_nms_sorts_in_place, "changed one of its input"),
+        Wrong(lambda boxes, scores, t: vision.nms(boxes, scores, t), "write nms yourself"),
         Wrong(lambda boxes, scores, t: np.asarray(
             [i in nms(boxes, scores, t) for i in range(len(scores))]), "a mask of True/False"),
     ],
     right_answers=[
         Right(_nms_while, "pop the best remaining box and filter the rest; returns an array"),
-        Right(lambda boxes, scores, t: vision.nms(boxes, scores, t),
-              "dlbook's vectorised version (an IoU matrix once)"),
+        Right(_nms_matrix, "a vectorised version (an IoU matrix once)"),
     ],
     solution_context=lambda: {"np": np, "iou": iou},
 )

@@ -116,7 +116,8 @@ def load_canvases():
     from dlbook.datasets import digits_lab_and_held_out
 
     (X, y), _ = digits_lab_and_held_out()
-    canvases, labels, _ = vision.cluttered_digits(X, y, size=24, seed=7601)
+    canvases, labels, _ = vision.cluttered_digits(X, y, size=24, seed=7601, clutter=CLUTTER,
+                                                  fragment=FRAGMENT)
     return canvases, labels
 
 
@@ -126,6 +127,40 @@ def load_clips(n: int = 600):
     direction in ``VIDEO_DIRECTIONS``."""
     X, _, labels = vision.moving_squares(n, frames=8, size=16, seed=7701)
     return X, labels[:, 0], labels[:, 1]
+
+
+#: The Oxford-IIIT Pet dataset (Parkhi et al., 2012), as keras-io's U-Net example loads it.
+PETS_URLS = ("https://thor.robots.ox.ac.uk/datasets/pets/images.tar.gz",
+             "https://thor.robots.ox.ac.uk/datasets/pets/annotations.tar.gz")
+
+
+def load_pets(size: int = 64, limit: int = 3000, root=None):
+    """The full configuration's segmentation data: ``(X, M)``, ``X`` (n, size, size, 3)
+    photos of cats and dogs in [0, 1] and ``M`` (n, size, size, 1) their masks (1 on the
+    pet and its outline, 0 on the background), float32, the first ``limit`` photos in name
+    order. ``root`` is a folder holding ``images/*.jpg`` and ``annotations/trimaps/*.png``
+    somewhere below it; by default the two archives of ``PETS_URLS`` are downloaded (about
+    800 MB) by ``keras.utils.get_file`` into Keras's cache. Raises OSError offline."""
+    import glob
+    import os
+
+    keras = _keras()
+    if root is None:
+        paths = [keras.utils.get_file(origin=url, extract=True) for url in PETS_URLS]
+        root = os.path.dirname(os.path.commonpath([os.path.abspath(p) for p in paths]))
+    photos = sorted(glob.glob(os.path.join(root, "**", "images", "*.jpg"), recursive=True))
+    trimaps = {os.path.splitext(os.path.basename(p))[0]: p for p in glob.glob(
+        os.path.join(root, "**", "annotations", "trimaps", "*.png"), recursive=True)}
+    pairs = [(p, trimaps[os.path.splitext(os.path.basename(p))[0]]) for p in photos
+             if os.path.splitext(os.path.basename(p))[0] in trimaps][:limit]
+    if not pairs:
+        raise OSError(f"no Oxford-IIIT Pet images and trimaps under {root}")
+    X = np.stack([keras.utils.img_to_array(keras.utils.load_img(
+        p, target_size=(size, size))) / 255.0 for p, _ in pairs]).astype(np.float32)
+    trimap = np.stack([keras.utils.img_to_array(keras.utils.load_img(
+        t, target_size=(size, size), color_mode="grayscale", interpolation="nearest"))
+        for _, t in pairs])
+    return X, (trimap != 2).astype(np.float32)  # 1 pet, 2 background, 3 outline
 
 
 VIDEO_COLOURS = list(vision.VIDEO_COLOURS)
@@ -288,6 +323,18 @@ def attention_peaks(model, canvases, centres) -> float:
     return float(np.mean(distance <= PEAK_RADIUS))
 
 
+def canvas_accuracy(model, canvases, labels) -> float:
+    """The share of canvases whose digit the model's class output (10 scores) gets right."""
+    out = _call(model, canvases, "the checker's canvases")
+    outs = out if isinstance(out, list) else [out]
+    scores = [o for o in outs if o.ndim == 2 and o.shape[-1] == 10]
+    if len(scores) != 1:
+        raise Incorrect(f"your model returns {[o.shape for o in outs]}: it should give 10 "
+                        "scores per canvas, one per digit (the class read from the weighted "
+                        "sum), as its output.")
+    return float(np.mean(scores[0].argmax(-1) == labels))
+
+
 def video_accuracy(model, X, colours, directions) -> float:
     """The share of clips whose colour and direction are both right."""
     if not _is_model(model):
@@ -304,26 +351,59 @@ def video_accuracy(model, X, colours, directions) -> float:
     return float(right.mean())
 
 
-@functools.lru_cache(maxsize=None)
-def _check_data(which: str):
-    """The checker's own data for one exercise (drawn at its seed, never by a loader)."""
+#: q6's canvases: ``CLUTTER`` pieces of other digits, each ``FRAGMENT`` x ``FRAGMENT``
+#: pixels, so that the brightest part of a canvas is often not the digit.
+CLUTTER, FRAGMENT = 3, 5
+
+
+@functools.lru_cache(maxsize=16)
+def _check_data(which: str, seed: int | None = None):
+    """The checker's own data for one exercise, drawn at ``seed`` (by default the
+    exercise's ``Q*_SEED``; a loader never draws at either)."""
     if which == "q3":
-        return vision.discs(CHECK_N, size=32, seed=Q3_SEED, noise=DISC_NOISE)
+        return vision.discs(CHECK_N, size=32, seed=seed or Q3_SEED, noise=DISC_NOISE)
     if which == "q4":
-        X, boxes, classes = vision.shapes_boxes(CHECK_N, size=32, seed=Q4_SEED)
+        X, boxes, classes = vision.shapes_boxes(CHECK_N, size=32, seed=seed or Q4_SEED)
         return X, boxes / 32.0, classes
     if which == "q5":
-        X, captions, _ = vision.shapes_captions(CHECK_N, size=32, seed=Q5_SEED,
+        X, captions, _ = vision.shapes_captions(CHECK_N, size=32, seed=seed or Q5_SEED,
                                                 combinations=HELD_OUT)
         return X, captions
     if which == "q6":
         from dlbook.datasets import digits_lab_and_held_out
 
         _, (X, y) = digits_lab_and_held_out()
-        canvases, _, centres = vision.cluttered_digits(X, y, size=24, seed=Q6_SEED)
-        return canvases, centres
-    X, _, labels = vision.moving_squares(CHECK_N, frames=8, size=16, seed=Q7_SEED)
+        canvases, labels, centres = vision.cluttered_digits(
+            X, y, size=24, seed=seed or Q6_SEED, clutter=CLUTTER, fragment=FRAGMENT)
+        return canvases, centres, labels
+    X, _, labels = vision.moving_squares(CHECK_N, frames=8, size=16, seed=seed or Q7_SEED)
     return X, labels[:, 0], labels[:, 1]
+
+
+_BASE_SEEDS = {"q3": Q3_SEED, "q4": Q4_SEED, "q5": Q5_SEED, "q6": Q6_SEED, "q7": Q7_SEED}
+
+
+def answer_seed(which: str, model) -> int:
+    """The seed of the checker's data for ``model``: the exercise's ``Q*_SEED`` mixed with
+    a hash of the model's weights. A model cannot hold the images drawn from its own
+    weights, so neither the notebook nor a lookup table of any published draw holds the
+    test set; the same model always meets the same images."""
+    import hashlib
+
+    keras = _keras()
+    digest = hashlib.sha256()
+    for w in getattr(model, "weights", []) or []:
+        digest.update(np.ascontiguousarray(keras.ops.convert_to_numpy(w),
+                                           dtype=np.float32).tobytes())
+    return _BASE_SEEDS[which] * 2**32 + int.from_bytes(digest.digest()[:4], "little")
+
+
+def answer_data(which: str, model):
+    """The checker's data for ``model`` (:func:`answer_seed`); for anything that is not a
+    Keras model (which the checker rejects), the exercise's fixed draw."""
+    if not _is_model(model):
+        return _check_data(which)
+    return _check_data(which, answer_seed(which, model))
 
 
 # ---- the exercises ----------------------------------------------------------------------
@@ -379,6 +459,16 @@ class TrainedExercise(Exercise):
         raise NotImplementedError
 
 
+def _layers_of(model, kinds: tuple) -> list:
+    """The layers of ``model`` (nested models included) whose class is one of ``kinds``."""
+    found = []
+    for layer in getattr(model, "layers", []) or []:
+        if type(layer).__name__ in kinds:
+            found.append(layer)
+        found += _layers_of(layer, kinds)
+    return found
+
+
 def _ctx(loader: Callable, names: tuple) -> Callable[[], dict]:
     def context() -> dict:
         keras = _keras()
@@ -403,7 +493,7 @@ x = layers.Conv2D(16, 3, padding="same", activation="relu")(x)
 mask = layers.Conv2D(1, 1, activation="sigmoid")(x)                      # one probability per pixel
 unet = keras.Model(inputs, mask)
 unet.compile(optimizer=keras.optimizers.Adam(3e-3), loss="binary_crossentropy")
-unet_history = unet.fit(X_discs, M_discs, epochs=8, batch_size=16, verbose=0)
+unet_history = unet.fit(X_discs, M_discs, epochs=12, batch_size=16, verbose=0)
 """
 
 #: The baseline q3's target shuts out, a copied toy: one convolution, a local threshold
@@ -418,7 +508,7 @@ unet_history = unet.fit(X_discs, M_discs, epochs=8, batch_size=16, verbose=0)
 
 class SegmentationExercise(TrainedExercise):
     def score(self, model) -> float:
-        X, M = _check_data("q3")
+        X, M = answer_data("q3", model)
         return segmentation_iou(model, X, M)
 
     def grade(self, answer: Any) -> str:
@@ -426,11 +516,16 @@ class SegmentationExercise(TrainedExercise):
         words = f"mean IoU {approx(value, '.2f')} on the checker's {CHECK_N} images"
         if value >= SEG_IOU:
             return f"{words}, at least {SEG_IOU}."
-        hint = (" The model has hardly learned: did you train it (fit) on X_discs and "
-                "M_discs?" if value < 0.1 else
-                " A mask that is right in the middle of each disc but ragged at its edge "
-                "lacks the full-resolution features: concatenate the encoder's 32 x 32 "
-                "features with the upsampled ones (the skip connection).")
+        if value < 0.3:
+            hint = (" The model has hardly learned: did you train it (fit) on X_discs and "
+                    "M_discs, images first, for a few epochs?")
+        elif not _layers_of(answer, ("Concatenate", "Add")):
+            hint = (" A mask that is right in the middle of each disc but ragged at its "
+                    "edge lacks the full-resolution features: concatenate the encoder's "
+                    "32 x 32 features with the upsampled ones (the skip connection).")
+        else:
+            hint = (" The skip connection is there: train for more epochs, or give the "
+                    "convolutions more filters (16, then 32 below).")
         raise Incorrect(f"{words}, below {SEG_IOU}.{hint}")
 
 
@@ -453,8 +548,8 @@ q3 = SegmentationExercise(
     prompt=f"Design, build and train unet: a model from a (32, 32, 1) image to its mask, one "
            f"probability per pixel that the pixel belongs to a disc (shape (32, 32, 1); a "
            f"logit per pixel if you compile with from_logits=True). Train it on X_discs and "
-           f"M_discs in a few seconds of CPU. The checker draws {CHECK_N} new images at its "
-           f"own seed, thresholds your masks at 1/2 and needs a mean IoU of at least "
+           f"M_discs in a few seconds of CPU. The checker draws {CHECK_N} new images at a "
+           f"seed drawn from your model's weights, thresholds your masks at 1/2 and needs a mean IoU of at least "
            f"{SEG_IOU}. The light falls across each image from a random side, so that no one "
            f"threshold on the pixels separates disc from background.",
     hints=[
@@ -464,7 +559,7 @@ q3 = SegmentationExercise(
         "Without a skip connection the mask is drawn from 16 x 16 features and its edges "
         "are blurred: layers.Concatenate()([upsampled, encoder_features]) before the last "
         "convolutions, then a Conv2D(1, 1, activation='sigmoid'). Adam(3e-3), binary "
-        "cross-entropy, 8 epochs of batches of 16.",
+        "cross-entropy, 12 epochs of batches of 16.",
     ],
     wrong_answers=[
         Wrong(Q3_ONE_CONV, "below 0.6"),
@@ -505,9 +600,34 @@ Q4_POOLED = Q4_SOLUTION.replace(
     "x = layers.Flatten()(x)", "x = layers.GlobalAveragePooling2D()(x)")
 
 
+def _better_box_reading(model) -> str | None:
+    """A reading of the model's 4 box numbers other than (x1, y1, x2, y2) under which its
+    boxes fit much better, named; else None."""
+    X, boxes, _ = answer_data("q4", model)
+    try:
+        out = _call(model, X, "the checker's images")
+        box = next(o for o in out if o.ndim == 2 and o.shape[-1] == 4)
+    except Exception:  # noqa: BLE001 - the check has already said what is wrong
+        return None
+
+    def mean_iou(corners):
+        corners = np.sort(corners.reshape(-1, 2, 2), axis=1).reshape(-1, 4)
+        return float(np.mean([vision.iou(p * 32, t * 32) for p, t in zip(corners, boxes)]))
+
+    a, b, c, d = box.T
+    readings = {
+        "(y1, x1, y2, x2)": np.stack([b, a, d, c], 1),
+        "(centre x, centre y, width, height)": np.stack([a - c / 2, b - d / 2,
+                                                         a + c / 2, b + d / 2], 1),
+        "(x1, y1, width, height)": np.stack([a, b, a + c, b + d], 1),
+    }
+    best = max(readings, key=lambda k: mean_iou(readings[k]))
+    return best if mean_iou(readings[best]) >= max(LOC_IOU, mean_iou(box) + 0.1) else None
+
+
 class LocalisationExercise(TrainedExercise):
     def score(self, model) -> tuple[float, float]:
-        X, boxes, classes = _check_data("q4")
+        X, boxes, classes = answer_data("q4", model)
         return localisation_scores(model, X, boxes, classes)
 
     def grade(self, answer: Any) -> str:
@@ -518,10 +638,20 @@ class LocalisationExercise(TrainedExercise):
             return f"{words}; the targets are {LOC_IOU} and {LOC_ACC}."
         advice = []
         if mean_iou < LOC_IOU:
-            advice.append(f"the boxes need a mean IoU of {LOC_IOU}: a box head needs to "
-                          "know where the features are, so flatten the last feature map "
-                          "(global pooling averages position away), and weigh the box loss "
-                          "up (loss_weights)")
+            reading = _better_box_reading(answer)
+            if reading:
+                advice.append(f"your boxes fit the shapes much better read as {reading}: "
+                              "the box is (x1, y1, x2, y2) divided by 32, x the column and "
+                              "y the row, as in boxes_shapes")
+            elif _layers_of(answer, ("GlobalAveragePooling2D", "GlobalMaxPooling2D")):
+                advice.append(f"the boxes need a mean IoU of {LOC_IOU}: a box head needs to "
+                              "know where the features are, so flatten the last feature map "
+                              "(global pooling averages position away), and weigh the box "
+                              "loss up (loss_weights)")
+            else:
+                advice.append(f"the boxes need a mean IoU of {LOC_IOU}: is the box head "
+                              "trained on boxes_shapes? Weigh the box loss up "
+                              "(loss_weights=[10.0, 1.0]) and train a few more epochs")
         if acc < LOC_ACC:
             advice.append(f"the class head needs an accuracy of {LOC_ACC}: train longer, or "
                           "check that the labels are classes_shapes")
@@ -556,7 +686,7 @@ q4 = LocalisationExercise(
            f"circle to two outputs, [box, class]: the box (x1, y1, x2, y2) divided by 32 "
            f"(as in boxes_shapes) and the class (2 probabilities or logits, square then "
            f"circle, or 1 probability of a circle). The checker draws {CHECK_N} new images "
-           f"and needs a mean box IoU of at least {LOC_IOU} and a class accuracy of at least "
+           f"(at a seed drawn from your model's weights) and needs a mean box IoU of at least {LOC_IOU} and a class accuracy of at least "
            f"{LOC_ACC}.",
     hints=[
         "One backbone, two heads: after the convolutions, Dense(4, activation='sigmoid') "
@@ -600,7 +730,7 @@ word_scores = layers.Dense(len(VOCAB), activation="softmax")(h)
 captioner = keras.Model([image_in, tokens_in], word_scores)
 captioner.compile(optimizer=keras.optimizers.Adam(3e-3), loss="sparse_categorical_crossentropy")
 captioner_history = captioner.fit([X_captions, caption_tokens_in], caption_tokens_out,
-                                  epochs=10, batch_size=32, verbose=0)
+                                  epochs=14, batch_size=32, verbose=0)
 """
 
 #: The baseline q5's target shuts out: show and tell's encoder as it usually ends, with
@@ -633,7 +763,7 @@ def _caption_context() -> dict:
 
 class CaptionExercise(TrainedExercise):
     def score(self, model) -> tuple[float, float]:
-        X, captions = _check_data("q5")
+        X, captions = answer_data("q5", model)
         return caption_scores(model, X, captions)
 
     def grade(self, answer: Any) -> str:
@@ -679,7 +809,7 @@ q5 = CaptionExercise(
            f"{len(VOCAB)}) (probabilities or logits). Train it on X_captions with "
            f"caption_tokens_in and caption_tokens_out. The checker decodes greedily "
            f"(greedy_captions: '<start>', then the best word at each step) on {CHECK_N} "
-           f"images of its own, every one a (colour, shape, position) combination that the "
+           f"images of its own (at a seed drawn from your model's weights), every one a (colour, shape, position) combination that the "
            f"training images never show, and needs at least {CAPTION_ACC:.0%} exact "
            f"captions. It also reports BLEU-2.",
     hints=[
@@ -703,8 +833,9 @@ q5 = CaptionExercise(
 
 # ---- q6: soft attention over cluttered digits -------------------------------------------
 
-#: q6's target: the share of the checker's canvases whose attention peak is on the digit.
-PEAK_RATE = 0.8
+#: q6's targets: the share of the checker's canvases whose attention peak is on the digit,
+#: and the share whose digit is read right (MARGINS).
+PEAK_RATE, CANVAS_ACC = 0.8, 0.7
 
 Q6_SOLUTION = """\
 inputs = keras.Input(shape=(24, 24, 1))
@@ -724,26 +855,43 @@ attention_history = attention_model.fit(X_canvas, y_canvas, epochs=10, batch_siz
                                         verbose=0)
 """
 
-#: The baseline: the same network untrained (its peak falls anywhere).
+#: The same network untrained (its peak falls anywhere, its class is a guess).
 Q6_UNTRAINED = Q6_SOLUTION.replace("epochs=10,", "epochs=0,")
+
+#: The baseline q6's peak target shuts out: attention on brightness, each cell's score its
+#: mean brightness (sharpened), whatever it shows; the classifier is trained as before.
+Q6_BRIGHTNESS = Q6_SOLUTION.replace(
+    "scores = layers.Reshape((36,))(layers.Conv2D(1, 1)(features))  # one score per cell",
+    "scores = layers.Reshape((36,))(layers.Rescaling(50.0)(layers.AveragePooling2D(4)(inputs)))")
+assert Q6_BRIGHTNESS != Q6_SOLUTION
 
 
 class AttentionExercise(TrainedExercise):
-    def score(self, model) -> float:
-        canvases, centres = _check_data("q6")
-        return attention_peaks(model, canvases, centres)
+    def score(self, model) -> tuple[float, float]:
+        canvases, centres, labels = answer_data("q6", model)
+        rate = attention_peaks(model, canvases, centres)
+        return rate, canvas_accuracy(model, canvases, labels)
 
     def grade(self, answer: Any) -> str:
-        rate = self.score(answer)
+        rate, acc = self.score(answer)
         n = len(_check_data("q6")[0])
         words = (f"on the checker's {n} canvases (digits the notebook never loads) the "
-                 f"attention peaks on the digit in {approx(100 * rate, '.0f')}%")
-        if rate >= PEAK_RATE:
-            return f"{words}; the target is {PEAK_RATE:.0%}."
-        raise Incorrect(f"{words}, below {PEAK_RATE:.0%}. Is the model trained? The scores "
-                        "must come from the features (a 1 x 1 convolution), so that the "
-                        "weights follow what is at each cell, and the class must be read "
-                        "from the weighted sum alone.")
+                 f"attention peaks on the digit in {approx(100 * rate, '.0f')}% and the "
+                 f"class is right for {approx(100 * acc, '.0f')}%")
+        if rate >= PEAK_RATE and acc >= CANVAS_ACC:
+            return f"{words}; the targets are {PEAK_RATE:.0%} and {CANVAS_ACC:.0%}."
+        advice = []
+        if rate < PEAK_RATE:
+            advice.append(f"the peak must land on the digit on {PEAK_RATE:.0%}: is the model "
+                          "trained? The scores must come from learned features (a 1 x 1 "
+                          "convolution of the last feature map), so that the weights follow "
+                          "what is at each cell; brightness alone points at the clutter as "
+                          "often as at the digit")
+        if acc < CANVAS_ACC:
+            advice.append(f"the class must be right on {CANVAS_ACC:.0%}: train the "
+                          "classifier (fit on X_canvas, y_canvas) and read the class from the "
+                          "weighted sum of the cells' features")
+        raise Incorrect(f"{words}: " + "; ".join(advice) + ".")
 
 
 @_of_reference
@@ -769,9 +917,11 @@ q6 = AttentionExercise(
            f"score per cell, a softmax over all the cells (the layer named \"attention\", "
            f"whose output is the attention map, shape (n, cells) or (n, rows, cols)), and "
            f"the class read from the weighted sum of the cells' features. Train it on "
-           f"X_canvas, y_canvas. The checker makes canvases of digits the notebook never "
-           f"loads; the cell of largest weight must lie within {PEAK_RADIUS:g} pixels of "
-           f"the digit's centre on at least {PEAK_RATE:.0%} of them.",
+           f"X_canvas, y_canvas; its output is the class (10 probabilities or logits). The "
+           f"checker makes canvases of digits the notebook never loads, at a seed drawn from "
+           f"your model's weights; the cell of largest weight must lie within "
+           f"{PEAK_RADIUS:g} pixels of the digit's centre on at least {PEAK_RATE:.0%} of "
+           f"them, and the class must be right on at least {CANVAS_ACC:.0%}.",
     hints=[
         "Two convolutions with max pooling take 24 x 24 to a 6 x 6 grid; Conv2D(1, 1) gives "
         "a score per cell; Reshape((36,)) and layers.Softmax(name='attention') make the "
@@ -780,7 +930,8 @@ q6 = AttentionExercise(
         "is the weighted sum; a Dense(10, activation='softmax') reads the digit from it.",
     ],
     wrong_answers=[
-        Wrong(Q6_UNTRAINED, "below 80%"),
+        Wrong(Q6_UNTRAINED, "is the model trained"),
+        Wrong(Q6_BRIGHTNESS, "brightness alone"),
         Wrong(_q6_wrapped, "no layer named"),
         Wrong(lambda: "model", "pass the trained Keras model"),
     ],
@@ -821,7 +972,7 @@ Q7_AVERAGED = Q7_SOLUTION.replace(
 
 class VideoExercise(TrainedExercise):
     def score(self, model) -> float:
-        return video_accuracy(model, *_check_data("q7"))
+        return video_accuracy(model, *answer_data("q7", model))
 
     def grade(self, answer: Any) -> str:
         acc = self.score(answer)
@@ -856,7 +1007,8 @@ q7 = VideoExercise(
            f"caption \"<colour> square moves <direction>\", as two outputs, [colour "
            f"(3 scores, VIDEO_COLOURS), direction (4 scores, VIDEO_DIRECTIONS)] "
            f"(probabilities or logits). Train it on X_clips, colour_clips and "
-           f"direction_clips. The checker draws {CHECK_N} clips of its own and needs both "
+           f"direction_clips. The checker draws {CHECK_N} clips of its own (at a seed drawn from "
+           f"your model's weights) and needs both "
            f"words right on at least {VIDEO_ACC:.0%} of them.",
     hints=[
         "layers.TimeDistributed(frame_encoder) runs one small CNN on every frame: (n, 8, "

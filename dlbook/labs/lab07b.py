@@ -270,6 +270,9 @@ def _n_inputs(model) -> int | None:
 def call_model(model, inputs, what: str) -> np.ndarray:
     """The model's outputs on ``inputs`` (one array or a list), as NumPy, in batches of 256;
     :class:`Incorrect` with a one-line reason when it cannot run on them."""
+    if type(model).__name__ == "History":  # what fit() returns (unseen finding F6)
+        raise Incorrect("you passed the History that fit() returns: pass the trained model "
+                        "itself (the variable you called fit on), not its history.")
     if not _is_model(model):
         raise Incorrect(f"expected a trained Keras model, but you passed {fmt(model)} "
                         f"({type_name(model)}).")
@@ -285,11 +288,38 @@ def call_model(model, inputs, what: str) -> np.ndarray:
             batch = [a[i:i + 256] for a in inputs] if many else inputs[i:i + 256]
             out.append(_to_np(model(batch, training=False)))
     except Exception as exc:  # noqa: BLE001 - the student's model
+        if many and len(inputs) == 2 and _runs_on([a[:8] for a in inputs[::-1]], model):
+            raise Incorrect(f"your model fails on its inputs in the order the checker passes "
+                            f"them, {what}, but runs on them the other way round: build "
+                            f"keras.Model with its inputs in the order {what}, and train it "
+                            "so.") from None
         raise Incorrect(describe_exception(exc, f"Your model, called on {what},")) from None
     y = np.concatenate(out)
     if not np.isfinite(y).all():
         raise Incorrect("your model's outputs are not all finite numbers: training diverged.")
     return y
+
+
+def _runs_on(inputs, model) -> bool:
+    try:
+        model(inputs, training=False)
+    except Exception:  # noqa: BLE001 - the student's model
+        return False
+    return True
+
+
+def _order_check(measure, model, target: float, what: str) -> None:
+    """Incorrect when the model passes with its two inputs the other way round (a model
+    built as keras.Model([b, a]) and trained on [B, A] runs, and fails, on [a, b])."""
+    try:
+        swapped = measure(model, swap=True)
+    except Incorrect:
+        return
+    if swapped >= target:
+        raise Incorrect(f"accuracy {approx(swapped, '.2f')} with your model's two inputs "
+                        f"passed the other way round: the checker passes {what}, in that "
+                        "order. Build keras.Model with its inputs in that order (and train "
+                        "it so).")
 
 
 def _classes(model, inputs, what: str, n_classes: int, per_token: bool = False) -> np.ndarray:
@@ -530,6 +560,58 @@ def _f1_strict_i(gold_tags, pred_tags):  # slip: a stray I- starts no entity
     return 2 * precision * recall / (precision + recall)
 
 
+def _f1_of_spans(spans, gold_tags, pred_tags):
+    correct = n_gold = n_pred = 0
+    for g, p in zip(gold_tags, pred_tags):
+        gs, ps = spans(g), spans(p)
+        correct += len(gs & ps)
+        n_gold += len(gs)
+        n_pred += len(ps)
+    if not n_gold and not n_pred:
+        return 1.0
+    if not correct:
+        return 0.0
+    return 2 * correct / (n_gold + n_pred)
+
+
+def _f1_type_dropped(gold_tags, pred_tags):  # slip: the spans found, then compared untyped
+    return _f1_of_spans(lambda tags: {(s, e) for _, s, e in T.bio_spans(tags)},
+                        gold_tags, pred_tags)
+
+
+def _f1_any_i_continues(gold_tags, pred_tags):  # slip: I-Y continues an open X entity
+    def spans(tags):
+        found, kind, start = set(), None, 0
+        for i, tag in enumerate(list(tags) + ["O"]):
+            prefix, _, name = tag.partition("-")
+            if kind is not None and prefix != "I":
+                found.add((kind, start, i))
+                kind = None
+            if prefix == "B" or (prefix == "I" and kind is None):
+                if kind is not None:
+                    found.add((kind, start, i))
+                kind, start = name, i
+        return found
+
+    return _f1_of_spans(spans, gold_tags, pred_tags)
+
+
+def _f1_last_dropped(gold_tags, pred_tags):  # slip: an entity open at the end is lost
+    def spans(tags):
+        found, kind, start = set(), None, 0
+        for i, tag in enumerate(tags):
+            prefix, _, name = tag.partition("-")
+            continues = prefix == "I" and name == kind
+            if kind is not None and not continues:
+                found.add((kind, start, i))
+                kind = None
+            if prefix == "B" or (prefix == "I" and not continues):
+                kind, start = name, i
+        return found
+
+    return _f1_of_spans(spans, gold_tags, pred_tags)
+
+
 def _f1_micro_average_per_sentence(gold_tags, pred_tags):  # slip: mean of sentence F1s
     return float(np.mean([entity_f1([g], [p]) for g, p in zip(gold_tags, pred_tags)]))
 
@@ -577,6 +659,9 @@ class TaggingProcedure(ProcedureExercise):
         except (TypeError, ValueError):
             raise Incorrect(f"{self.func_name} should return one number, the F1; on {call} "
                             f"it returned {fmt(got)} ({type_name(got)}).") from None
+        if not 0 <= value <= 1:
+            raise Incorrect(f"on {call}, {self.func_name} returned {fmt(got)}: an F1 is a "
+                            "fraction between 0 and 1 (not a percentage).")
         return (value,)
 
     def _hidden_args(self, args, rng):
@@ -595,6 +680,12 @@ q1 = TaggingProcedure(
                             "the type too."),
         (_f1_overlap, "an entity that only overlaps a gold one is not correct: its start "
                       "and its end must both match."),
+        (_f1_type_dropped, "a span with the wrong type is not a correct entity: compare "
+                           "the type too, not only the start and the end."),
+        (_f1_any_i_continues, "an I-X continues only an entity of type X; after an entity "
+                              "of another type it starts a new entity of type X."),
+        (_f1_last_dropped, "an entity still open at the end of the sentence counts too: "
+                           "close it after the last tag (walk the tags with an extra 'O')."),
         (_f1_strict_i, "a stray I-X (after O, or after another type) starts an entity of "
                        "type X, as conlleval reads it; yours starts none."),
         (_f1_micro_average_per_sentence, "you averaged one F1 per sentence; count the "
@@ -657,6 +748,10 @@ class PolarityExercise(TrainedExercise):
         words = f"accuracy {approx(acc, '.2f')} on the checker's {N_HELD} held-out sentences"
         if acc >= CNN_TARGET:
             return f"{words}, at least {CNN_TARGET}."
+        if acc <= 0.25:  # (unseen finding F2)
+            raise Incorrect(f"{words}: most predictions are the wrong way round, which is "
+                            "worse than a coin. Was it trained on y_train (1 positive, 0 "
+                            "negative), and is its output P(positive)?")
         if acc < 0.6:
             raise Incorrect(f"{words}: not much better than a coin. Was the model trained "
                             "(model.fit), with binary_crossentropy on a sigmoid output?")
@@ -885,11 +980,12 @@ def _aspect_held():
     return _aspect_arrays(held, vocab)
 
 
-def aspect_accuracy(model) -> float:
+def aspect_accuracy(model, swap: bool = False) -> float:
     """q4's measure: accuracy on the checker's held-out reviews, every one of which has two
-    aspects of different polarities."""
+    aspects of different polarities (``swap``: the inputs passed as [marker, words])."""
     X, M, y = _aspect_held()
-    return float(np.mean(_classes(model, [X, M], "[word indices, aspect marker]", 3) == y))
+    inputs = [M, X] if swap else [X, M]
+    return float(np.mean(_classes(model, inputs, "[word indices, aspect marker]", 3) == y))
 
 
 def _context_aspect() -> dict:
@@ -907,6 +1003,11 @@ class AspectExercise(TrainedExercise):
                  "two aspects of different polarities")
         if acc >= ASPECT_TARGET:
             return f"{words}, at least {ASPECT_TARGET}."
+        _order_check(aspect_accuracy, answer, ASPECT_TARGET, "[word indices, aspect marker]")
+        if acc < 0.43:  # a third: chance (unseen finding F4)
+            raise Incorrect(f"{words}: about chance for 3 classes, below even a model that "
+                            "ignores the aspect (about a half). Was the model trained "
+                            "(model.fit on [X_train, M_train] and y_train)?")
         if acc < 0.6:
             raise Incorrect(f"{words}: about what a model that ignores which aspect is asked "
                             "about gets. Does the aspect marker reach the recurrent layer, "
@@ -1233,7 +1334,7 @@ def tree_loss(params, vocab, trees, labels):
 # ---- q6: dialogue-breakdown detection ----------------------------------------------------------
 
 #: q6's target: accuracy on the checker's held-out dialogues (three balanced classes).
-BREAKDOWN_TARGET = 0.7
+BREAKDOWN_TARGET = 0.5
 
 
 @functools.lru_cache(maxsize=1)
@@ -1245,10 +1346,12 @@ def _breakdown_held():
             np.array([y for *_, y in held]))
 
 
-def breakdown_accuracy(model) -> float:
-    """q6's measure: accuracy on the checker's held-out dialogues."""
+def breakdown_accuracy(model, swap: bool = False) -> float:
+    """q6's measure: accuracy on the checker's held-out dialogues (``swap``: the inputs
+    passed as [responses, contexts])."""
     C, R, y = _breakdown_held()
-    return float(np.mean(_classes(model, [C, R], "[contexts, responses]", 3) == y))
+    return float(np.mean(_classes(model, [R, C] if swap else [C, R], "[contexts, responses]",
+                                  3) == y))
 
 
 def _context_breakdown() -> dict:
@@ -1266,10 +1369,12 @@ class BreakdownExercise(TrainedExercise):
                  "of each label; their contexts are paraphrases the notebook never receives)")
         if acc >= BREAKDOWN_TARGET:
             return f"{words}, at least {BREAKDOWN_TARGET}."
-        if acc < 0.45:
-            raise Incorrect(f"{words}: no better than reading the response alone. A "
-                            "breakdown is a mismatch between context and response: does "
-                            "your model compare the two?")
+        _order_check(breakdown_accuracy, answer, BREAKDOWN_TARGET, "[contexts, responses]")
+        if acc < 0.42:
+            raise Incorrect(f"{words}: about a third, chance, and no better than reading the "
+                            "response alone. Was the model trained? A breakdown is a "
+                            "mismatch between context and response: does your model "
+                            "compare the two?")
         raise Incorrect(f"{words}, below {BREAKDOWN_TARGET}: train longer, or give the "
                         "encoders more units.")
 

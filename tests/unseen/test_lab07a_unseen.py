@@ -16,7 +16,6 @@ built around a trained model of this file rather than trained again.
 from __future__ import annotations
 
 import functools
-import math
 
 import numpy as np
 import pytest
@@ -32,9 +31,8 @@ import dlbook  # noqa: E402
 
 from dlbook.apps import vision  # noqa: E402  (the lab's cell 3)
 from dlbook.labs.lab07a import q1, q2, q3, q4, q5, q6, q7  # noqa: E402
-from dlbook.labs.lab07a_models import (VIDEO_COLOURS, VIDEO_DIRECTIONS, VOCAB,  # noqa: E402
-                                       encode_captions, load_canvases, load_captions,
-                                       load_clips, load_discs, load_shapes)
+from dlbook.labs.lab07a_models import (VOCAB, encode_captions, load_canvases,  # noqa: E402
+                                       load_captions, load_clips, load_discs, load_shapes)
 
 SEED = dlbook.setup(verbose=False).seed
 
@@ -902,13 +900,13 @@ def video_conv3d_direction_first():
     X, colour, direction = clips()
     keras.utils.set_random_seed(SEED)
     clip_in = keras.Input(shape=(8, 16, 16, 3))
-    x = layers.Conv3D(12, 3, padding="same", activation="relu")(clip_in)
+    x = layers.Conv3D(8, 3, padding="same", activation="relu")(clip_in)
     x = layers.MaxPooling3D((1, 2, 2))(x)
-    x = layers.Conv3D(16, 3, padding="same", activation="relu")(x)
+    x = layers.Conv3D(8, 3, padding="same", activation="relu")(x)
     x = layers.GlobalMaxPooling3D()(x)
     model = keras.Model(clip_in, [layers.Dense(4, activation="softmax")(x),
                                   layers.Dense(3, activation="softmax")(x)])
-    return fitted(model, X, [direction, colour], epochs=10, lr=3e-3,
+    return fitted(model, X, [direction, colour], epochs=6, lr=5e-3,
                   loss=["sparse_categorical_crossentropy", "sparse_categorical_crossentropy"])
 
 
@@ -930,7 +928,7 @@ def video_gru_logits():
     h = layers.GRU(32)(_frame_vectors(clip_in))
     model = keras.Model(clip_in, [layers.Dense(3)(h), layers.Dense(4)(h)])
     sce = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
-    return fitted(model, X, [colour, direction], epochs=10, lr=3e-3, loss=[sce, sce])
+    return fitted(model, X, [colour, direction], epochs=7, lr=3e-3, loss=[sce, sce])
 
 
 @functools.cache
@@ -943,7 +941,7 @@ def video_frames_averaged():
         layers.GlobalAveragePooling1D()(_frame_vectors(clip_in)))
     model = keras.Model(clip_in, [layers.Dense(3, activation="softmax")(h),
                                   layers.Dense(4, activation="softmax")(h)])
-    return fitted(model, X, [colour, direction], epochs=10, lr=3e-3,
+    return fitted(model, X, [colour, direction], epochs=7, lr=3e-3,
                   loss=["sparse_categorical_crossentropy", "sparse_categorical_crossentropy"])
 
 
