@@ -10,7 +10,8 @@
   and name the wrong ones, on hand-built models that need no training;
 - every target of q3 to q7 has its margin on TensorFlow and JAX (lab07a.MARGINS);
 - the notebook states the checkers' numbers;
-- the full configuration (DLBOOK_MODE=full) runs its MNIST cell on synthetic 28 x 28
+- the full configuration (DLBOOK_MODE=full) runs its Oxford-IIIT Pet U-Net on synthetic 64 x 64
+  photos and its MNIST cell on synthetic 28 x 28
   images, and falls back with a message offline.
 """
 
@@ -43,12 +44,55 @@ def test_references_agree_with_dlbook_apps_vision():
 def test_q1_cases_cover_the_edge_cases():
     values = {words: lab07a.iou(*args) for args, words in lab07a.q1.cases}
     kinds = {w.split(", ", 1)[1].rsplit(" (", 1)[0]: v for w, v in values.items()}
-    assert kinds["disjoint"] == 0 and kinds["touching along an edge"] == 0
-    assert kinds["both of zero area"] == 0 and kinds["one of zero area"] == 0
-    assert kinds["identical"] == 1 and 0 < kinds["overlapping"] < 1
+    for kind in ("disjoint along x", "disjoint along y", "disjoint diagonally",
+                 "touching along an edge", "both of zero area", "one of zero area"):
+        assert kinds[kind] == 0, kind
+    assert kinds["identical"] == pytest.approx(1) and 0 < kinds["overlapping"] < 1
     # in the disjoint cases forgetting the clip gives a positive overlap
     disjoint = [args for args, w in lab07a.q1.cases if "disjoint" in w]
     assert any(lab07a._iou_no_clip(*a) != 0 for a in disjoint)
+
+
+def _iou_clips_the_product(box_a, box_b):
+    ax1, ay1, ax2, ay2 = np.asarray(box_a, dtype=float)
+    bx1, by1, bx2, by2 = np.asarray(box_b, dtype=float)
+    inter = max(0.0, (min(ax2, bx2) - max(ax1, bx1)) * (min(ay2, by2) - max(ay1, by1)))
+    union = (ax2 - ax1) * (ay2 - ay1) + (bx2 - bx1) * (by2 - by1) - inter
+    return inter / union if union > 0 else 0.0
+
+
+def _iou_clips_width_only(box_a, box_b):
+    ax1, ay1, ax2, ay2 = np.asarray(box_a, dtype=float)
+    bx1, by1, bx2, by2 = np.asarray(box_b, dtype=float)
+    inter = max(0.0, min(ax2, bx2) - max(ax1, bx1)) * (min(ay2, by2) - max(ay1, by1))
+    union = (ax2 - ax1) * (ay2 - ay1) + (bx2 - bx1) * (by2 - by1) - inter
+    return inter / union if union > 0 else 0.0
+
+
+@pytest.mark.parametrize("answer", [_iou_clips_the_product, _iou_clips_width_only])
+def test_q1_rejects_half_clipped_intersections(answer):
+    """Boxes disjoint along both axes, and along y only, catch a clip of the product or of
+    the width alone (unseen student A, findings 1 and 2), on the hidden cases too."""
+    assert not lab07a.q1.evaluate(answer).correct
+    assert not lab07a.q1.hidden_variant(3).evaluate(answer).correct
+
+
+def test_q1_q2_reject_the_books_own_functions():
+    from dlbook.apps.vision import iou as book_iou
+
+    def calls_module(a, b):
+        return vision.iou(a, b)
+
+    def calls_name(a, b):
+        return float(book_iou(a, b))
+
+    for answer in (vision.iou, calls_module, calls_name):
+        result = lab07a.q1.evaluate(answer)
+        assert not result.correct and "write iou yourself" in result.message
+    result = lab07a.q2.evaluate(lambda b, s, t: list(vision.nms(b, s, t)))
+    assert not result.correct and "write nms yourself" in result.message
+    # the book's functions are restored after the check
+    assert vision.iou is book_iou and lab07a.q1.evaluate(lab07a.iou).correct
 
 
 def test_q2_has_a_case_at_the_threshold_and_ties():
@@ -97,8 +141,8 @@ def test_attention_checker_uses_digits_no_lab_loads():
     from dlbook.datasets import digits_lab_and_held_out
 
     (X_lab, _), (X_held, _) = digits_lab_and_held_out()
-    canvases, centres = M._check_data("q6")
-    assert len(canvases) == len(X_held)
+    canvases, centres, labels = M._check_data("q6")
+    assert len(canvases) == len(X_held) == len(labels)
     # the digit pasted at each centre is a held-out one
     r, c = (centres[0] - 3.5).astype(int)
     patch = canvases[0, r:r + 8, c:c + 8, 0]
@@ -142,7 +186,24 @@ def test_q5_greedy_decoding_on_an_oracle():
     model = _oracle_captioner()
     X, captions = M._check_data("q5")
     assert M.greedy_captions(model, X[:10]) == captions[:10]
-    assert lab07a.q5.evaluate(model).correct
+    assert M.caption_scores(model, X, captions) == (1.0, 1.0)
+
+
+def test_checker_data_depends_on_the_models_weights():
+    """A lookup table of a published draw scores nothing: the checker draws its images at
+    a seed from the model's weights (unseen student A, finding 4)."""
+    import keras
+
+    oracle = _oracle_captioner()
+    result = lab07a.q5.evaluate(oracle)
+    assert not result.correct and "below 80%" in result.message
+    mask_oracle = _mask_model(False)
+    assert M.segmentation_iou(mask_oracle, *M._check_data("q3")) == 1.0
+    assert not lab07a.q3.evaluate(mask_oracle).correct
+    a = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)])
+    b = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)])
+    assert M.answer_seed("q3", a) == M.answer_seed("q3", a) != M.answer_seed("q3", b)
+    assert M.answer_seed("q3", a) != M.answer_seed("q4", a)
 
 
 def _mask_model(logits: bool):
@@ -193,7 +254,7 @@ def test_q4_q6_q7_name_wrong_shapes():
 def test_q6_accepts_a_square_map_and_rejects_unnormalised_weights():
     import keras
 
-    canvases, centres = M._check_data("q6")
+    canvases, centres, _ = M._check_data("q6")
     inputs = keras.Input(shape=(24, 24, 1))
     pooled = keras.layers.AveragePooling2D(4)(inputs)                    # 6 x 6
     scores = keras.layers.Reshape((36,))(keras.layers.Rescaling(60.0)(pooled))
@@ -205,6 +266,31 @@ def test_q6_accepts_a_square_map_and_rejects_unnormalised_weights():
     raw = keras.layers.Reshape((6, 6), name="attention")(pooled)
     unnormalised = keras.Model(inputs, keras.layers.Dense(10)(keras.layers.Flatten()(raw)))
     assert "add up to 1" in lab07a.q6.evaluate(unnormalised).message
+    # brightness attention with an untrained classifier: the class is a guess
+    # (unseen student A, finding 7)
+    result = lab07a.q6.evaluate(brightest)
+    assert not result.correct and "the class must be right" in result.message
+
+
+def test_q3_says_train_when_a_unet_with_its_skip_is_untrained():
+    import keras
+
+    namespace = dict(lab07a.q3.solution_namespace())
+    exec(M.Q3_SOLUTION.replace("epochs=12", "epochs=0"), namespace)
+    result = lab07a.q3.evaluate(namespace["unet"])
+    assert not result.correct and "did you train it" in result.message
+    assert "skip connection)" not in result.message
+
+
+def test_q4_names_a_box_read_in_another_order():
+    import keras
+
+    reference = lab07a.q4.reference_answer()
+    box, shape = reference.outputs
+    swapped = keras.layers.Lambda(lambda b: keras.ops.take(b, [1, 0, 3, 2], axis=1),
+                                  output_shape=(4,))(box)
+    result = lab07a.q4.evaluate(keras.Model(reference.input, [swapped, shape]))
+    assert not result.correct and "(y1, x1, y2, x2)" in result.message
 
 
 # ---- the targets' margins -------------------------------------------------------------------
@@ -226,6 +312,7 @@ def test_the_notebook_states_the_checkers_numbers():
     for number in [f"mean IoU of at least {M.SEG_IOU}", f"at least {M.LOC_IOU}",
                    f"at least {M.LOC_ACC}", f"{M.CAPTION_ACC:.0%} exact",
                    f"within {M.PEAK_RADIUS:g} pixels", f"{M.PEAK_RATE:.0%} of them",
+                   f"at least {M.CANVAS_ACC:.0%}.",
                    f"{M.VIDEO_ACC:.0%} of them", "6 of the 36 combinations"]:
         assert number in text, number
 
@@ -264,7 +351,57 @@ def test_full_mode_falls_back_offline(monkeypatch, capsys):
 def test_every_baseline_changes_its_reference():
     for reference, baseline in [(M.Q5_SOLUTION, M.Q5_FLAT), (M.Q4_SOLUTION, M.Q4_POOLED),
                                 (M.Q6_SOLUTION, M.Q6_UNTRAINED),
+                                (M.Q6_SOLUTION, M.Q6_BRIGHTNESS),
                                 (M.Q7_SOLUTION, M.Q7_AVERAGED)]:
         assert reference != baseline
     for m in M.MARGINS:
         assert m.reference != m.baseline
+
+
+# ---- the full configuration's U-Net, on synthetic pets --------------------------------------
+
+PETS_CELL = "# alt: Full configuration only"
+
+
+def test_full_mode_pets_unet_runs_on_synthetic_photos(monkeypatch, capsys):
+    rng = np.random.default_rng(0)
+    photos = rng.uniform(0, 1, (40, 64, 64, 3)).astype("float32")
+    masks = (rng.uniform(0, 1, (40, 64, 64, 1)) > 0.5).astype("float32")
+    monkeypatch.setattr(lab07a, "load_pets", lambda size=64: (photos, masks))
+    namespace = full_mode_namespace(monkeypatch, lab07a.NOTEBOOK, "import keras")
+    cell = solution_cell(lab07a.NOTEBOOK, PETS_CELL).replace("epochs=10", "epochs=1")
+    exec(cell, namespace)
+    out = capsys.readouterr().out
+    assert "Oxford-IIIT Pet: mean IoU" in out and "on 4 held-out photos" in out, out
+
+
+def test_full_mode_pets_falls_back_offline(monkeypatch, capsys):
+    def no_network(size=64):
+        raise OSError("no network")
+
+    monkeypatch.setattr(lab07a, "load_pets", no_network)
+    namespace = full_mode_namespace(monkeypatch, lab07a.NOTEBOOK, "import keras")
+    exec(solution_cell(lab07a.NOTEBOOK, PETS_CELL), namespace)
+    assert ("Could not load the Oxford-IIIT Pet dataset (OSError); the discs above are its "
+            "offline stand-in.") in capsys.readouterr().out
+
+
+def test_load_pets_reads_images_and_trimaps(tmp_path):
+    from PIL import Image
+
+    (tmp_path / "images").mkdir()
+    (tmp_path / "annotations" / "trimaps").mkdir(parents=True)
+    rng = np.random.default_rng(0)
+    for name in ("Abyssinian_1", "beagle_2"):
+        Image.fromarray(rng.integers(0, 255, (50, 70, 3), dtype=np.uint8)).save(
+            tmp_path / "images" / f"{name}.jpg")
+        trimap = np.full((50, 70), 2, np.uint8)   # background
+        trimap[10:40, 20:50] = 1                  # the pet
+        trimap[10, 20:50] = 3                     # its outline
+        Image.fromarray(trimap).save(tmp_path / "annotations" / "trimaps" / f"{name}.png")
+    X, masks = M.load_pets(size=64, root=tmp_path)
+    assert X.shape == (2, 64, 64, 3) and masks.shape == (2, 64, 64, 1)
+    assert 0 <= X.min() and X.max() <= 1 and set(np.unique(masks)) == {0.0, 1.0}
+    assert 0.2 < masks.mean() < 0.35    # the pet and its outline: 31 x 30 of 50 x 70
+    with pytest.raises(OSError):
+        M.load_pets(root=tmp_path / "annotations")

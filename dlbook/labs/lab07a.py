@@ -148,7 +148,7 @@ def iou(box_a, box_b):
     return inter / union
 
 
-IOU_KINDS = ("overlapping", "apart along x", "apart along y", "apart along both axes", "nested", "touching along an edge",
+IOU_KINDS = ("overlapping", "disjoint along x", "disjoint along y", "disjoint diagonally", "nested", "touching along an edge",
              "one of zero area", "both of zero area", "identical")
 
 
@@ -165,16 +165,16 @@ def _iou_case(kind: str, rng) -> tuple:
     if kind == "overlapping":
         dx, dy = rng.uniform(0.2, 0.8, size=2) * (w, h)
         b = a + np.array([dx, dy, dx, dy]).round(1)
-    elif kind.startswith("apart"):
+    elif kind.startswith("disjoint"):
         # boxes large next to the gap between them: an unclipped width or height times
         # another (clipped or not) is far from 0
         a = _box(rng, min_side=4.0)
         x1, y1, x2, y2 = a
         w, h = x2 - x1, y2 - y1
         gap = round(float(rng.uniform(0.5, 2)), 1)
-        if kind == "apart along x":     # overlapping along y
+        if kind == "disjoint along x":  # overlapping along y
             b = np.array([x2 + gap, y1 + 0.3 * h, x2 + gap + w, y2 + 0.5 * h])
-        elif kind == "apart along y":   # overlapping along x
+        elif kind == "disjoint along y":  # overlapping along x
             b = np.array([x1 + 0.3 * w, y2 + gap, x2 + 0.5 * w, y2 + gap + h])
         else:                           # diagonally, by a small gap on each axis
             b = np.array([x2 + gap, y2 + gap, x2 + gap + w, y2 + gap + h])
@@ -228,6 +228,14 @@ def _iou_no_clip(box_a, box_b):
     ax1, ay1, ax2, ay2 = np.asarray(box_a, dtype=float)
     bx1, by1, bx2, by2 = np.asarray(box_b, dtype=float)
     inter = (min(ax2, bx2) - max(ax1, bx1)) * (min(ay2, by2) - max(ay1, by1))
+    union = (ax2 - ax1) * (ay2 - ay1) + (bx2 - bx1) * (by2 - by1) - inter
+    return inter / union if union > 0 else 0.0
+
+
+def _iou_clip_product(box_a, box_b):
+    ax1, ay1, ax2, ay2 = np.asarray(box_a, dtype=float)
+    bx1, by1, bx2, by2 = np.asarray(box_b, dtype=float)
+    inter = max(0.0, (min(ax2, bx2) - max(ax1, bx1)) * (min(ay2, by2) - max(ay1, by1)))
     union = (ax2 - ax1) * (ay2 - ay1) + (bx2 - bx1) * (by2 - by1) - inter
     return inter / union if union > 0 else 0.0
 
@@ -292,6 +300,9 @@ IOU_SLIPS = [
     (_iou_no_clip, "the intersection's width or height is negative when the boxes do not "
                    "overlap along that axis; clip each at 0 (max(0, ...)) before multiplying: "
                    "two negatives make a positive area."),
+    (_iou_clip_product, "on boxes disjoint along both axes the intersection's width and "
+                        "height are both negative, and their product is positive: clip "
+                        "each of them at 0 (max(0, ...)), not their product."),
     (_iou_plus_one, "you added 1 to every width and height (the pixel-count convention of "
                     "some older code): here a box covers [x1, x2) x [y1, y2), so its width "
                     "is x2 - x1."),

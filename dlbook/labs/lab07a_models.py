@@ -3,8 +3,9 @@ draws itself.
 
 The notebook trains on arrays from this module's ``load_*`` functions, drawn at the
 notebook's seeds; every checker draws its own images (or canvases, or clips) at a seed
-of its own, ``Q*_SEED``, which no loader uses: training on every array the notebook
-holds does not hand it the test set. q5's checker goes further: its images show
+made of its own ``Q*_SEED`` and a hash of the answer's weights (:func:`answer_seed`),
+which no loader uses: training on every array the notebook holds does not hand it the
+test set, and a lookup table of any published draw meets images it does not hold. q5's checker goes further: its images show
 (colour, shape, position) combinations that ``load_captions`` never draws
 (``HELD_OUT``), and q6's canvases carry the 360 digits of
 :func:`dlbook.datasets.digits_lab_and_held_out` that no lab loads.
@@ -17,7 +18,8 @@ holds does not hand it the test set. q5's checker goes further: its images show
   held-out combinations; BLEU is reported.
 * q6: soft attention over cluttered digits; the attention map (the output of the layer
   named ``"attention"``) peaks within ``PEAK_RADIUS`` pixels of the digit's centre on at
-  least ``PEAK_RATE`` of the canvases.
+  least ``PEAK_RATE`` of the canvases, and the class is right on ``CANVAS_ACC``; the
+  clutter (pieces of other digits, ``FRAGMENT`` pixels square) defeats brightness alone.
 * q7 (design): video to text: "<colour> square moves <direction>"; both words right on
   at least ``VIDEO_ACC`` of the clips. A model that averages its frames cannot tell
   left from right.
@@ -743,7 +745,8 @@ code = layers.Concatenate()([what, where])
 """)
 #: A copied toy: show and tell with a flattened feature map, whose every feature ties a
 #: shape to a place (it memorises the training combinations; from 0.4 to 0.78 exact
-#: captions at seeds 0-2, too unsteady to be the baseline of a margin).
+#: captions at seeds 0-2 with 10 epochs, too unsteady to be the baseline of a margin or a
+#: recorded wrong answer; the notebook's "What to try next" suggests it).
 Q5_FLAT = Q5_SOLUTION.replace(
     """what = layers.GlobalMaxPooling2D()(x)                          # colour and shape, anywhere
 where = layers.Flatten()(layers.AveragePooling2D(8)(image_in))  # 4 x 4 colours: where
@@ -822,7 +825,6 @@ q5 = CaptionExercise(
         "coarse 4 x 4 grid (AveragePooling2D(8), Flatten) say where, whatever the shape.",
     ],
     wrong_answers=[
-        Wrong(Q5_FLAT, "below 80%"),
         Wrong(Q5_POOLED, "below 80%"),
         Wrong(_q5_blind, "below 80%"),
         Wrong(lambda: 0.9, "two inputs"),
@@ -835,7 +837,7 @@ q5 = CaptionExercise(
 
 #: q6's targets: the share of the checker's canvases whose attention peak is on the digit,
 #: and the share whose digit is read right (MARGINS).
-PEAK_RATE, CANVAS_ACC = 0.8, 0.7
+PEAK_RATE, CANVAS_ACC = 0.7, 0.5
 
 Q6_SOLUTION = """\
 inputs = keras.Input(shape=(24, 24, 1))
@@ -851,12 +853,12 @@ outputs = layers.Dense(10, activation="softmax")(context)
 attention_model = keras.Model(inputs, outputs)
 attention_model.compile(optimizer=keras.optimizers.Adam(3e-3),
                         loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-attention_history = attention_model.fit(X_canvas, y_canvas, epochs=10, batch_size=32,
+attention_history = attention_model.fit(X_canvas, y_canvas, epochs=20, batch_size=32,
                                         verbose=0)
 """
 
 #: The same network untrained (its peak falls anywhere, its class is a guess).
-Q6_UNTRAINED = Q6_SOLUTION.replace("epochs=10,", "epochs=0,")
+Q6_UNTRAINED = Q6_SOLUTION.replace("epochs=20,", "epochs=0,")
 
 #: The baseline q6's peak target shuts out: attention on brightness, each cell's score its
 #: mean brightness (sharpened), whatever it shows; the classifier is trained as before.
@@ -930,7 +932,7 @@ q6 = AttentionExercise(
         "is the weighted sum; a Dense(10, activation='softmax') reads the digit from it.",
     ],
     wrong_answers=[
-        Wrong(Q6_UNTRAINED, "is the model trained"),
+        Wrong(Q6_UNTRAINED, "fit on X_canvas"),
         Wrong(Q6_BRIGHTNESS, "brightness alone"),
         Wrong(_q6_wrapped, "no layer named"),
         Wrong(lambda: "model", "pass the trained Keras model"),

@@ -830,7 +830,7 @@ def _ner_held():
 AMBIGUOUS_WORDS = [(0, 0), (1, 6), (2, 0), (3, 7)]
 #: q3's target on the ambiguous words: the share tagged right among the notes' four and the
 #: checker's sentences that open with a word of two kinds (MARGINS).
-AMBIGUITY_TARGET = 0.8
+AMBIGUITY_TARGET = 0.63
 #: The checker's sentences that start with a word of two kinds, the type it has there.
 _AMBIGUOUS_TEMPLATES = [("{} won the {} world cup", "ORG", "COUNTRY"),
                         ("{} has a busy capital", "LOC", "COUNTRY"),
@@ -1113,6 +1113,15 @@ def _tree_linear(tree, embedding, W, b):  # no tanh
                                _tree_linear(right, embedding, W, b)]) + b
 
 
+def _tree_sigmoid(tree, embedding, W, b):  # the logistic sigmoid for tanh
+    if isinstance(tree, str):
+        return np.asarray(embedding[tree], dtype=float)
+    left, right = tree
+    z = W @ np.concatenate([_tree_sigmoid(left, embedding, W, b),
+                            _tree_sigmoid(right, embedding, W, b)]) + b
+    return 1 / (1 + np.exp(-z))
+
+
 def _tree_sum_children(tree, embedding, W, b):  # tanh(W1 c1 + W2 c2) read as tanh(W (c1 + c2))
     if isinstance(tree, str):
         return np.asarray(embedding[tree], dtype=float)
@@ -1189,6 +1198,8 @@ q5 = TreeProcedure(
         (_tree_linear, "each node applies the tanh after W [c1; c2] + b; without it, every "
                        "tree is one linear map of its words, and 'not' could not flip a "
                        "phrase whatever the weights."),
+        (_tree_sigmoid, "each node applies tanh, not the logistic sigmoid: a sigmoid's "
+                        "values are all positive, so no node could say 'negative'."),
         (_tree_sum_children, "the children are stacked, [c1; c2], a vector of 2d numbers "
                              "that all of W multiplies; adding them would lose which is "
                              "left and which is right."),
@@ -1474,6 +1485,28 @@ def _context_dialogue() -> dict:
             "epochs": sizes(True).dialogue_epochs}
 
 
+def _reads_ahead_check(model) -> None:
+    """Incorrect when the model gives every next word of the training replies when it is
+    handed the true words (teacher forcing), yet not when it decodes the training prompts on
+    its own: its decoder reads the words after the one it predicts (unseen finding F8)."""
+    prompts, decoder_in, decoder_out, vocab = dialogue_data()
+    out = call_model(model, [prompts, decoder_in], "[prompts, decoder inputs]")
+    if out.ndim != 3 or out.shape[:2] != decoder_out.shape:
+        return
+    real = decoder_out > 0
+    forced = float(np.mean(out.argmax(-1)[real] == decoder_out[real]))
+    if forced < 0.99:
+        return
+    replies = greedy_replies(model, prompts, vocab)
+    own = np.mean([got == decode(want, vocab) for got, want in zip(replies, decoder_out)])
+    if own < 0.5:
+        raise Incorrect(f"handed the true previous words, your model gives {approx(forced, '.0%')} "
+                        f"of the training replies' words, but decoding the training prompts on "
+                        f"its own it answers only {approx(float(own), '.0%')} of them: its decoder "
+                        "reads the words that come after the one it predicts (a Bidirectional "
+                        "decoder, say). The decoder must read left to right.".replace("%", " %"))
+
+
 class DialogueExercise(TrainedExercise):
     def grade(self, answer: Any) -> str:
         rate = reply_rate(answer)
@@ -1482,6 +1515,7 @@ class DialogueExercise(TrainedExercise):
                  "(greedy decoding)")
         if rate >= REPLY_TARGET:
             return f"{words}, at least {REPLY_TARGET:.0%}."
+        _reads_ahead_check(answer)
         raise Incorrect(f"{words}, below {REPLY_TARGET:.0%}. Was the decoder trained with "
                         "teacher forcing (decoder_in as its input, decoder_out as its "
                         "target), and does it start from the encoder's final states?")
@@ -1549,10 +1583,11 @@ q7 = DialogueExercise(
 #: seed-to-seed spread: tests/test_lab07b.py checks it. No baseline is meant to fail q3's
 #: F1 floor alone (it shuts out an untrained or unmasked tagger): the one-way tagger reaches
 #: it, and the ambiguity target shuts it out.
-#: NOT YET MEASURED (the session ran out of time; see _work/lab-language_status.md):
-#: q3's ambiguity share (TensorFlow seed 0 only: reference 1.0, one-way baseline 0.53),
-#: and q6 after its epochs went from 8 to 15 (at 8, JAX gave 0.607, 0.627, 0.755: too
-#: spread; at 15, TensorFlow seed 0 gives 0.87 in the notebook).
+#: q3's ambiguity target is 0.63, between the one-way baseline's best (0.56) and the
+#: reference's worst (JAX 0.88, whose seeds spread by 0.12). q6's target is 0.5 (three
+#: classes, chance a third): at 15 epochs the reference's seeds spread by 0.11 on both
+#: backends (TensorFlow 0.76 to 0.87, JAX 0.82 to 0.93), which leaves no room for a higher
+#: target under the rule; the response-only baseline stays at a third.
 MARGINS: list[Margin] = [
     Margin("q2", "accuracy on held-out sentences", CNN_TARGET, True, CNN_SOLUTION,
            CNN_BAG_OF_WORDS, {
@@ -1562,10 +1597,18 @@ MARGINS: list[Margin] = [
            None, {
                "tensorflow": ((0.8488, 0.8840, 0.8207), ()),
                "jax": ((0.7773, 0.8911, 0.7992), ())}),
+    Margin("q3", "ambiguous words tagged right", AMBIGUITY_TARGET, True, TAGGER_SOLUTION,
+           TAGGER_ONE_WAY, {
+               "tensorflow": ((1.0, 0.9706, 0.9706), (0.5294, 0.5588, 0.5294)),
+               "jax": ((0.9706, 1.0, 0.8824), (0.5588, 0.5294, 0.5588))}),
     Margin("q4", "accuracy on held-out two-aspect reviews", ASPECT_TARGET, True,
            ASPECT_SOLUTION, ASPECT_NO_MARKER, {
                "tensorflow": ((0.9883, 1.0, 0.9967), (0.4933, 0.4917, 0.4883)),
                "jax": ((1.0, 0.9783, 0.985), (0.485, 0.5, 0.5117))}),
+    Margin("q6", "accuracy on held-out dialogues", BREAKDOWN_TARGET, True, BREAKDOWN_SOLUTION,
+           BREAKDOWN_RESPONSE_ONLY, {
+               "tensorflow": ((0.87, 0.8083, 0.7567), (0.335, 0.3383, 0.2983)),
+               "jax": ((0.8183, 0.9133, 0.9283), (0.2967, 0.295, 0.315))}),
     Margin("q7", "exact replies to held-out paraphrases", REPLY_TARGET, True,
            DIALOGUE_SOLUTION, DIALOGUE_NO_STATE, {
                "tensorflow": ((1.0, 1.0, 1.0), (0.0833, 0.0833, 0.0833)),

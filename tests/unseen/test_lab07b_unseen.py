@@ -942,18 +942,22 @@ def _fit_seq2seq(model, data, *, epochs=150, lr=1e-2, loss="sparse_categorical_c
 
 
 @functools.cache
-def chatbot_gru_logits():
-    # GRUs: one state to hand over; logits, from_logits=True
-    data = _seq2seq_data()
-    V = len(data[3])
+def chatbot_logits_batches_of_12():
+    # the LSTM pair of the hint with logits (from_logits=True), no mask, batches of 12
+    # (a GRU pair, one state handed over, reaches only about 0.71 to 0.75 here: see
+    # _work/unseen_findings_b.md)
+    prompts, decoder_in, decoder_out, vocab = _seq2seq_data()
+    V = len(vocab)
     keras.utils.set_random_seed(SEED)
     encoder_in = keras.Input(shape=(None,), dtype="int32")
-    decoder_in = keras.Input(shape=(None,), dtype="int32")
-    embed = layers.Embedding(V, 32, mask_zero=True)
-    _, h = layers.GRU(96, return_state=True)(embed(encoder_in))
-    x = layers.GRU(96, return_sequences=True)(embed(decoder_in), initial_state=h)
-    model = keras.Model([encoder_in, decoder_in], layers.Dense(V)(x))
-    return _fit_seq2seq(model, data, loss=xent(from_logits=True))
+    dec_in = keras.Input(shape=(None,), dtype="int32")
+    embed = layers.Embedding(V, 32)
+    _, h, c = layers.LSTM(64, return_state=True)(embed(encoder_in))
+    x = layers.LSTM(64, return_sequences=True)(embed(dec_in), initial_state=[h, c])
+    model = keras.Model([encoder_in, dec_in], layers.Dense(V)(x))
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate=1e-2), loss=xent(from_logits=True))
+    model.fit([prompts, decoder_in], decoder_out, epochs=60, batch_size=12, verbose=0)
+    return model
 
 
 @functools.cache
@@ -1022,7 +1026,7 @@ def chatbot_trained_on_heldout():
 
 
 Q7 = [
-    ("gru-logits", chatbot_gru_logits, "correct", ()),
+    ("logits-batches-of-12", chatbot_logits_batches_of_12, "correct", ()),
     ("bidirectional-encoder", chatbot_bidirectional_encoder, "correct", ()),
     ("prompt-unused", chatbot_prompt_unused, "incorrect", ("encoder", "state", "prompt")),
     # teacher-forced, it is right; fed its own words, it fails: it read the word it must give
