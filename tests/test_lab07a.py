@@ -142,7 +142,7 @@ def test_attention_checker_uses_digits_no_lab_loads():
 
     (X_lab, _), (X_held, _) = digits_lab_and_held_out()
     canvases, centres, labels = M._check_data("q6")
-    assert len(canvases) == len(X_held) == len(labels)
+    assert len(canvases) == M.Q6_COPIES * len(X_held) == len(labels)
     # the digit pasted at each centre is a held-out one
     r, c = (centres[0] - 3.5).astype(int)
     patch = canvases[0, r:r + 8, c:c + 8, 0]

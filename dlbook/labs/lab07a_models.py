@@ -356,6 +356,9 @@ def video_accuracy(model, X, colours, directions) -> float:
 #: q6's canvases: ``CLUTTER`` pieces of other digits, each ``FRAGMENT`` x ``FRAGMENT``
 #: pixels, so that the brightest part of a canvas is often not the digit.
 CLUTTER, FRAGMENT = 3, 5
+#: q6's checker pastes each held-out digit on this many canvases (3 x 360 = 1,080), so that
+#: the share it measures varies little from one draw to the next.
+Q6_COPIES = 3
 
 
 @functools.lru_cache(maxsize=16)
@@ -375,6 +378,7 @@ def _check_data(which: str, seed: int | None = None):
         from dlbook.datasets import digits_lab_and_held_out
 
         _, (X, y) = digits_lab_and_held_out()
+        X, y = np.concatenate([X] * Q6_COPIES), np.concatenate([y] * Q6_COPIES)
         canvases, labels, centres = vision.cluttered_digits(
             X, y, size=24, seed=seed or Q6_SEED, clutter=CLUTTER, fragment=FRAGMENT)
         return canvases, centres, labels
@@ -837,7 +841,7 @@ q5 = CaptionExercise(
 
 #: q6's targets: the share of the checker's canvases whose attention peak is on the digit,
 #: and the share whose digit is read right (MARGINS).
-PEAK_RATE, CANVAS_ACC = 0.7, 0.5
+PEAK_RATE, CANVAS_ACC = 0.75, 0.4
 
 Q6_SOLUTION = """\
 inputs = keras.Input(shape=(24, 24, 1))

@@ -753,8 +753,10 @@ class PolarityExercise(TrainedExercise):
                             "worse than a coin. Was it trained on y_train (1 positive, 0 "
                             "negative), and is its output P(positive)?")
         if acc < 0.6:
-            raise Incorrect(f"{words}: not much better than a coin. Was the model trained "
-                            "(model.fit), with binary_crossentropy on a sigmoid output?")
+            raise Incorrect(f"{words}, below {CNN_TARGET}: not much better than a coin, which "
+                            "is what a bag of words gets here. Was the model trained "
+                            "(model.fit), with binary_crossentropy on a sigmoid output, and "
+                            "does it read each word together with its neighbours?")
         raise Incorrect(f"{words}, below {CNN_TARGET}. Which words decide a sentence's "
                         "polarity here, and does your model see them next to each other?")
 

@@ -28,7 +28,6 @@ layers, ops = keras.layers, keras.ops
 
 import dlbook  # noqa: E402
 from dlbook.apps import text  # noqa: E402  (the lab's cell 3)
-from dlbook.labs import lab07b  # noqa: E402
 from dlbook.labs.lab07b import q1, q2, q3, q4, q5, q6, q7  # noqa: E402
 from dlbook.labs.lab07b import (TAGS, aspect_data, breakdown_data, dialogue_data,  # noqa: E402
                                 encode, ner_data, polarity_data)
@@ -471,7 +470,7 @@ def gru_classifier():
                               layers.Embedding(len(vocab), 16, mask_zero=True),
                               layers.Bidirectional(layers.GRU(16)),
                               layers.Dense(1, activation="sigmoid")])
-    return fitted(model, X_train, y_train, epochs=3, loss="binary_crossentropy", batch_size=64)
+    return fitted(model, X_train, y_train, epochs=4, loss="binary_crossentropy")
 
 
 @functools.cache
