@@ -986,6 +986,10 @@ class VideoExercise(TrainedExercise):
                  f"{approx(100 * acc, '.0f')}%")
         if acc >= VIDEO_ACC:
             return f"{words}; the target is {VIDEO_ACC:.0%}."
+        if acc < 0.2:  # guessing both words is right for 1 clip in 12
+            raise Incorrect(f"{words}, below {VIDEO_ACC:.0%}: hardly better than guessing. Has "
+                            "the model been trained (fit on X_clips, [colour_clips, "
+                            "direction_clips])?")
         raise Incorrect(f"{words}, below {VIDEO_ACC:.0%}. A square moving left and one moving "
                         "right cover the same pixels over the clip: a model that averages its "
                         "frames cannot tell them apart. Read the frames in order (an LSTM "
@@ -1033,30 +1037,32 @@ q7 = VideoExercise(
 # ---- the targets' margins ---------------------------------------------------------------
 
 #: Every target of q3 to q7, and what the reference and the baseline reach at seeds 0, 1, 2
-#: (the notebook's seed set by keras.utils.set_random_seed), measured on a loaded 2-core CPU
-#: with /tmp/u7v/measure.py (2026-12-07). tests/test_lab07a.py asserts m.violations() == [].
-#: STATUS (unfinished): q3 on JAX (seed 1: 0.744) and q5 on JAX (seed 1: 0.835) spread too
-#: much; q4's box IoU target was raised from 0.6 to 0.65 (the baseline with global
-#: pooling reaches 0.57); q5's recorded baseline is Q5_FLAT, too unsteady (0.4-0.78):
-#: Q5_POOLED is meant to replace it once measured; q6's untrained baseline spreads from
-#: 0.13 to 0.66; q7 on JAX was still being measured.
+#: (the notebook's seed set by keras.utils.set_random_seed), each scored as the checker
+#: scores it (answer_data: images drawn at a seed from the trained model's weights),
+#: measured on a loaded 2-core CPU with _work/measure.py and printed by _work/margins.py
+#: (2026-12-07). tests/test_lab07a.py asserts m.violations() == [].
+#: OPEN: q4's box-IoU baseline (global average pooling) spreads from 0.47 to 0.56 on JAX,
+#: more than half its distance to the target: a steadier baseline is still to be found.
 MARGINS = [
     Margin("q3", "mean mask IoU", SEG_IOU, True, Q3_SOLUTION, Q3_ONE_CONV, {
-        "tensorflow": ((0.89, 0.884, 0.81), (0.0, 0.0, 0.0)),
-        "jax": ((0.864, 0.744, 0.869), (0.0, 0.0, 0.0))}),
+        "tensorflow": ((0.868, 0.883, 0.869), (0.0, 0.0, 0.0)),
+        "jax": ((0.917, 0.889, 0.908), (0.0, 0.0, 0.0))}),
     Margin("q4", "mean box IoU", LOC_IOU, True, Q4_SOLUTION, Q4_POOLED, {
-        "tensorflow": ((0.773, 0.762, 0.781), (0.559, 0.573, 0.555)),
-        "jax": ((0.758, 0.778, 0.776), (0.539, 0.544, 0.573))}),
+        "tensorflow": ((0.773, 0.734, 0.775), (0.511, 0.543, 0.531)),
+        "jax": ((0.761, 0.77, 0.768), (0.506, 0.474, 0.559))}),
     Margin("q4", "class accuracy", LOC_ACC, True, Q4_SOLUTION, None, {
-        "tensorflow": ((0.99, 0.995, 1.0), ()),
-        "jax": ((0.99, 0.98, 0.98), ())}),
-    Margin("q5", "exact captions", CAPTION_ACC, True, Q5_SOLUTION, Q5_FLAT, {
-        "tensorflow": ((0.98, 1.0, 1.0), (0.435, 0.775, 0.59)),
-        "jax": ((0.975, 0.835, 1.0), (0.49, 0.405, 0.75))}),
-    Margin("q6", "attention peaks on the digit", PEAK_RATE, True, Q6_SOLUTION, Q6_UNTRAINED, {
-        "tensorflow": ((0.992, 0.994, 0.922), (0.542, 0.628, 0.156)),
-        "jax": ((0.969, 0.922), (0.656, 0.131))}),
+        "tensorflow": ((0.985, 0.995, 1.0), ()),
+        "jax": ((0.97, 0.985, 0.995), ())}),
+    Margin("q5", "exact captions", CAPTION_ACC, True, Q5_SOLUTION, Q5_POOLED, {
+        "tensorflow": ((1.0, 1.0, 1.0), (0.0, 0.0, 0.0)),
+        "jax": ((0.98, 0.935, 1.0), (0.0, 0.0, 0.0))}),
+    Margin("q6", "attention peaks on the digit", PEAK_RATE, True, Q6_SOLUTION, Q6_BRIGHTNESS, {
+        "tensorflow": ((0.921, 0.923, 0.896), (0.617, 0.602, 0.613)),
+        "jax": ((0.921, 0.894, 0.899), (0.598, 0.612, 0.597))}),
+    Margin("q6", "class accuracy", CANVAS_ACC, True, Q6_SOLUTION, None, {
+        "tensorflow": ((0.712, 0.751, 0.657), ()),
+        "jax": ((0.701, 0.681, 0.695), ())}),
     Margin("q7", "both words right", VIDEO_ACC, True, Q7_SOLUTION, Q7_AVERAGED, {
-        "tensorflow": ((0.985, 0.995, 1.0), (0.3, 0.32)),
-        "jax": ((), ())}),
+        "tensorflow": ((0.995, 0.97, 0.995), (0.35, 0.305, 0.265)),
+        "jax": ((0.995, 0.985, 1.0), (0.335, 0.335, 0.37))}),
 ]
