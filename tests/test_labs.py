@@ -22,6 +22,7 @@ import json
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -348,3 +349,17 @@ def test_make_lab_refuses_missing_badge_and_unkept_glue():
     nb.cells.append(nbformat.v4.new_markdown_cell("Value: {glue:}`lab99_x`."))
     with pytest.raises(make_labs.LabError, match="lab99_x"):
         make_labs.make_lab(nb, sol, "labs/99_tiny.ipynb")
+
+
+def test_a_unit_with_two_labs_names_them_by_letter():
+    """Unit 7 has two labs, 07a and 07b: each is an nbgrader assignment, a lab module
+    with its own part modules, and a title the solved page rewrites."""
+    from tools import sphinx_labs
+
+    assert export_nbgrader.assignment_name(Path("07a_vision_lab.ipynb")) == "lab07a"
+    assert export_nbgrader.assignment_name(Path("06_gans_lab.ipynb")) == "lab06"
+    assert sphinx_labs.solved_title("Lab 7b: Language applications") == \
+        "Lab 7b solutions: Language applications"
+    assert sphinx_labs.solved_title("Lab 6: GANs") == "Lab 6 solutions: GANs"
+    names = [m.__name__.rsplit(".", 1)[1] for m in lab_modules()]
+    assert "lab06" in names and "lab06_digits" not in names  # a part is not a lab

@@ -297,7 +297,7 @@ def test_solved_pages_are_titled_and_linked_as_such(site):
     for rel in _labs():
         solved = "solutions/" + Path(rel).name
         lab, sol = site["phone"][rel], site["phone"][solved]
-        m = re.match(r"Lab (\d+): (.+)", lab["title"])
+        m = re.match(r"Lab (\d+[a-z]?): (.+)", lab["title"])
         assert m, f"{rel}: title {lab['title']!r}"
         assert sol["title"] == f"Lab {m.group(1)} solutions: {m.group(2)}", sol["title"]
         assert sol["banner"] and sol["banner"]["visible"] and "Solved copy" in sol["banner"]["text"]

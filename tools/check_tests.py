@@ -48,7 +48,7 @@ def test_files(paths: list[str]) -> list[str]:
         source = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
         for mod in modules(source):
             top, _, rest = mod.partition(".")
-            lab = re.fullmatch(r"lab(\d\d)\w*", rest) if top == "labs" else None
+            lab = re.fullmatch(r"lab(\d\d[a-z]?)(?:_\w*)?", rest) if top == "labs" else None
             if lab:
                 names.update(p.stem[5:] for p in TESTS.glob(f"test_lab{lab.group(1)}*.py"))
             names.update(ALSO.get(top, [top]))

@@ -129,7 +129,7 @@ class ExportError(ValueError):
 
 
 def assignment_name(path: Path) -> str:
-    number = re.match(r"(\d+)", path.name)
+    number = re.match(r"(\d+[a-z]?)_", path.name)
     return f"lab{number.group(1)}" if number else path.stem
 
 

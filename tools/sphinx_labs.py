@@ -23,7 +23,7 @@ from docutils import nodes
 from sphinx import addnodes
 from sphinx.transforms import SphinxTransform
 
-LAB_TITLE = re.compile(r"^(Lab \d+)(:\s*)")
+LAB_TITLE = re.compile(r"^(Lab \d+[a-z]?)(:\s*)")
 SOLVED = "solutions/"
 STUDENT = "labs/"
 #: The first words of the student copy's note (tools.make_labs.student_note).

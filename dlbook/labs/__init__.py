@@ -21,6 +21,6 @@ import re
 def lab_modules() -> list:
     """Every ``dlbook.labs.labNN`` module, imported, in order."""
     names = {m.name for m in pkgutil.iter_modules(__path__) if m.name.startswith("lab")}
-    parts = {n for n in names if (m := re.fullmatch(r"(lab\d+)_\w+", n)) and m[1] in names}
+    parts = {n for n in names if (m := re.fullmatch(r"(lab\d+[a-z]?)_\w+", n)) and m[1] in names}
     names = sorted(names - parts)
     return [importlib.import_module(f"{__name__}.{name}") for name in names]
