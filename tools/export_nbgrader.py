@@ -144,6 +144,11 @@ def lab_module(nb):
     return None
 
 
+def switched_off(source: str) -> str:
+    """A cell's code with each ``qN.solution()`` line commented out, as the graded copy has it."""
+    return SOLUTION_CALL.sub(r"\g<indent># \g<call>  (switched off in the graded version)", source)
+
+
 def points_text(points: int | float, written: bool = False) -> str:
     """How a prompt shows an exercise's points: "(2 points)", "(written, 1 point)"."""
     unit = "point" if points == 1 else "points"
@@ -427,8 +432,7 @@ def export_notebook(nb: nbformat.NotebookNode, assignment: str, *,
         cell.metadata.pop("execution", None)
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
-            cell.source = SOLUTION_CALL.sub(
-                r"\g<indent># \g<call>  (switched off in the graded version)", cell.source)
+            cell.source = switched_off(cell.source)
             alt = nbclean.alt_text(cell.source)
             if alt:
                 cell.metadata["alt"] = alt  # nbconvert's <img alt=...> in the feedback
