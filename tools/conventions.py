@@ -62,4 +62,4 @@ CHECK_CALL = re.compile(r"^(?P<indent>\s*)(?P<name>[A-Za-z_]\w*)\.check\((?P<arg
 SOLUTION_CALL = re.compile(r"^(?P<indent>[ \t]*)(?P<call>[A-Za-z_]\w*\.solution\(\))[ \t]*$",
                            re.MULTILINE)
 LAB_IMPORT = re.compile(
-    r"from\s+dlbook\.labs(?:\.(?P<mod>lab\d+(?:_[a-z]+)?))?\s+import\s+(?P<names>[\w ,()]+)")
+    r"from\s+dlbook\.labs(?:\.(?P<mod>lab\d+[a-z]?(?:_[a-z]+)?))?\s+import\s+(?P<names>[\w ,()]+)")
