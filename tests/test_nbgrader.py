@@ -250,10 +250,11 @@ def test_blank_copy_is_the_student_lab_run_on_tensorflow(course):
     ``nbval-check-output`` printed here what the lab stores, by nbval's comparison."""
     lab = load(book.ROOT / "labs" / course["solution"].name)
     graded = {c.id: c for c in course["autograded"][BLANK].cells}
-    compared = 0
+    compared, first = 0, True
     for cell in lab.cells:
         if cell.cell_type != "code":
             continue
+        expected, first = export_nbgrader.graded_code(cell.source, first), False
         other = graded.get(cell.id)
         if other is None:  # a written answer's check: graded by hand
             assert re.fullmatch(r"q\d+\.check\(answer_q\d+\)\s*", cell.source), cell.source
@@ -261,17 +262,12 @@ def test_blank_copy_is_the_student_lab_run_on_tensorflow(course):
         mark = other.metadata.get("nbgrader", {})
         if mark.get("solution") or mark.get("grade"):
             continue  # an answer or a check: test_blank_lab_scores_zero_and_reads_not_attempted
-        expected = cell.source
-        if other.source.startswith(export_nbgrader.GRADED_SETUP):
-            expected = export_nbgrader.GRADED_SETUP + cell.source
-        else:
-            expected = export_nbgrader.switched_off(cell.source)
         assert other.source == expected, f"cell {cell.id}: the graded copy runs other code"
-        if "nbval-check-output" in cell.metadata.get("tags", []):
+        if conventions.NBVAL_CHECK_OUTPUT in cell.metadata.get("tags", []):
             diff = nbcompare.differences(other.outputs, cell.outputs)
             assert not diff, f"{course['solution'].name}, cell {cell.id}:\n{cell.source}\n{diff}"
             compared += 1
-    tagged = sum("nbval-check-output" in c.metadata.get("tags", []) for c in lab.cells)
+    tagged = sum(conventions.NBVAL_CHECK_OUTPUT in c.metadata.get("tags", []) for c in lab.cells)
     assert compared == tagged > 0
 
 # ---- the recipe, once, on Lab 0 ---------------------------------------------------------------

@@ -144,9 +144,11 @@ def lab_module(nb):
     return None
 
 
-def switched_off(source: str) -> str:
-    """A cell's code with each ``qN.solution()`` line commented out, as the graded copy has it."""
-    return SOLUTION_CALL.sub(r"\g<indent># \g<call>  (switched off in the graded version)", source)
+def graded_code(source: str, first: bool = False) -> str:
+    """A code cell of the lab as the graded copy runs it: each ``qN.solution()`` line
+    commented out, and the graded set-up lines before the first code cell."""
+    off = SOLUTION_CALL.sub(r"\g<indent># \g<call>  (switched off in the graded version)", source)
+    return GRADED_SETUP + off if first else off
 
 
 def points_text(points: int | float, written: bool = False) -> str:
@@ -432,13 +434,11 @@ def export_notebook(nb: nbformat.NotebookNode, assignment: str, *,
         cell.metadata.pop("execution", None)
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
-            cell.source = switched_off(cell.source)
             alt = nbclean.alt_text(cell.source)
             if alt:
                 cell.metadata["alt"] = alt  # nbconvert's <img alt=...> in the feedback
-            if first_code:
-                cell.source = GRADED_SETUP + cell.source
-                first_code = False
+            cell.source = graded_code(cell.source, first=first_code)
+            first_code = False
         if cell.cell_type == "code" and make_labs.has_solution(cell.source):
             try:
                 cell.source = solution_source(cell.source)
