@@ -11,8 +11,9 @@
 - the generator's stubs, on small cases, and its errors.
 
 The nbgrader export is tested with nbgrader itself in test_nbgrader.py.
-CI runs the labs themselves under ``pytest --nbval-lax labs``, which compares
-the kept outputs tagged ``nbval-check-output`` with the blank lab's own run.
+CI runs the labs themselves under ``pytest --nbval-lax labs`` on JAX, which
+compares the kept outputs tagged ``nbval-check-output`` with the blank lab's own
+run; on TensorFlow, nbgrader's blank copy is that run (test_nbgrader.py).
 """
 
 from __future__ import annotations

@@ -14,7 +14,9 @@ For every lab, in a course of its own with the recipe's ``nbgrader_config.py``:
 nbgrader generates the student version from the export (which validates the
 metadata); the solution, typed into it, is autograded to full marks (the
 written answers wait for the instructor); the blank copy runs to the end and
-every check reads "Not attempted". One autograde per copy.
+every check reads "Not attempted". One autograde per copy. The blank copy's run is
+also the TensorFlow run of the student lab (labs/), whose tagged outputs it must
+print: ``make test`` runs labs/ again only on JAX.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from nbgrader.apps import NbGraderAPI
 from nbgrader.nbgraderformat import SCHEMA_VERSION
 from traitlets.config.loader import PyFileConfigLoader
 
+from tests import nbcompare
 from tools import book, conventions, export_nbgrader, make_labs
 
 pytestmark = pytest.mark.filterwarnings("ignore::sqlalchemy.exc.SAWarning")  # nbgrader's own
@@ -238,6 +241,34 @@ def test_blank_lab_scores_zero_and_reads_not_attempted(course):
               if o.output_type == "error"]
     assert not errors, f"a cell that is not a check failed: {errors}"
 
+
+def test_blank_copy_is_the_student_lab_run_on_tensorflow(course):
+    """The blank copy's autograde is the TensorFlow run of the student lab: ``make
+    test`` runs labs/ again only on JAX. Each code cell of the lab is the graded
+    copy's, but for the graded setup lines, the answer and check cells and the
+    switched-off ``qN.solution()``; and each cell the lab tags
+    ``nbval-check-output`` printed here what the lab stores, by nbval's comparison."""
+    lab = load(book.ROOT / "labs" / course["solution"].name)
+    graded = {c.id: c for c in course["autograded"][BLANK].cells}
+    compared, first = 0, True
+    for cell in lab.cells:
+        if cell.cell_type != "code":
+            continue
+        expected, first = export_nbgrader.graded_code(cell.source, first), False
+        other = graded.get(cell.id)
+        if other is None:  # a written answer's check: graded by hand
+            assert re.fullmatch(r"q\d+\.check\(answer_q\d+\)\s*", cell.source), cell.source
+            continue
+        mark = other.metadata.get("nbgrader", {})
+        if mark.get("solution") or mark.get("grade"):
+            continue  # an answer or a check: test_blank_lab_scores_zero_and_reads_not_attempted
+        assert other.source == expected, f"cell {cell.id}: the graded copy runs other code"
+        if conventions.NBVAL_CHECK_OUTPUT in cell.metadata.get("tags", []):
+            diff = nbcompare.differences(other.outputs, cell.outputs)
+            assert not diff, f"{course['solution'].name}, cell {cell.id}:\n{cell.source}\n{diff}"
+            compared += 1
+    tagged = sum(conventions.NBVAL_CHECK_OUTPUT in c.metadata.get("tags", []) for c in lab.cells)
+    assert compared == tagged > 0
 
 # ---- the recipe, once, on Lab 0 ---------------------------------------------------------------
 

@@ -144,6 +144,13 @@ def lab_module(nb):
     return None
 
 
+def graded_code(source: str, first: bool = False) -> str:
+    """A code cell of the lab as the graded copy runs it: each ``qN.solution()`` line
+    commented out, and the graded set-up lines before the first code cell."""
+    off = SOLUTION_CALL.sub(r"\g<indent># \g<call>  (switched off in the graded version)", source)
+    return GRADED_SETUP + off if first else off
+
+
 def points_text(points: int | float, written: bool = False) -> str:
     """How a prompt shows an exercise's points: "(2 points)", "(written, 1 point)"."""
     unit = "point" if points == 1 else "points"
@@ -427,14 +434,11 @@ def export_notebook(nb: nbformat.NotebookNode, assignment: str, *,
         cell.metadata.pop("execution", None)
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
-            cell.source = SOLUTION_CALL.sub(
-                r"\g<indent># \g<call>  (switched off in the graded version)", cell.source)
             alt = nbclean.alt_text(cell.source)
             if alt:
                 cell.metadata["alt"] = alt  # nbconvert's <img alt=...> in the feedback
-            if first_code:
-                cell.source = GRADED_SETUP + cell.source
-                first_code = False
+            cell.source = graded_code(cell.source, first=first_code)
+            first_code = False
         if cell.cell_type == "code" and make_labs.has_solution(cell.source):
             try:
                 cell.source = solution_source(cell.source)

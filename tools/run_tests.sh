@@ -107,8 +107,8 @@ jax_unit() {
 declare -A TITLE=(
   [2]="2/7 nbval, strict: every stored output of chapters/ and solutions/ must match"
   [3]="3/7 nbval, strict, on Colab's versions (${COLAB:-constraints/colab-*.txt}) and another processor (simulated: ${OTHER_CPU[*]})"
-  [4]="4/7 nbval-lax: student labs run top to bottom (blank exercises say 'not attempted')"
-  [7]="7/7 Keras on JAX, no TensorFlow installed: backend-neutral unit tests, then every notebook (nbval-lax: random streams differ by backend)"
+  [4]="4/7 nbval-lax: student labs run top to bottom (blank exercises say 'not attempted'), here on JAX; on TensorFlow, step 1 runs each as nbgrader's blank copy and compares its tagged outputs (tests/test_nbgrader.py)"
+  [7]="7/7 Keras on JAX, no TensorFlow installed: backend-neutral unit tests, then the chapters and solutions (nbval-lax: random streams differ by backend)"
 )
 JOBS=(
   "jax-unit|7|jax_unit"
@@ -116,8 +116,7 @@ JOBS=(
   "jax-solutions|7|jax_nb solutions"
   "strict-solutions|2|tf --nbval solutions"
   "colab-chapters|3|colab chapters"
-  "labs|4|tf --nbval-lax labs"
-  "jax-labs|7|jax_nb labs"
+  "jax-labs|4|jax_nb labs"
   "strict-chapters|2|tf --nbval chapters"
   "jax-chapters|7|jax_nb chapters"
 )
