@@ -41,6 +41,7 @@ from dlbook.exercises.compare import fmt, type_name
 from dlbook.exercises.core import describe_exception
 from dlbook.exercises.design import Margin
 from dlbook.exercises.model import trained_on_logits
+from dlbook.exercises.renamed import read_back, renaming
 from dlbook.measure import approx
 
 
@@ -725,69 +726,160 @@ q4 = LocalisationExercise(
 CAPTION_ACC = 0.8
 
 Q5_SOLUTION = """\
-# the encoder: what is in the image, and where
-image_in = keras.Input(shape=(32, 32, 3))
-x = layers.Conv2D(16, 3, padding="same", activation="relu")(image_in)
-x = layers.MaxPooling2D()(x)
-x = layers.Conv2D(32, 3, padding="same", activation="relu")(x)
-x = layers.MaxPooling2D()(x)                                   # 8 x 8 x 32
-what = layers.GlobalMaxPooling2D()(x)                          # colour and shape, anywhere
-where = layers.Flatten()(layers.AveragePooling2D(8)(image_in))  # 4 x 4 colours: where
-code = layers.Concatenate()([what, where])
-state_h = layers.Dense(64, activation="tanh")(code)
-state_c = layers.Dense(64)(code)
-# the decoder: the words so far to the next word (teacher forcing)
-tokens_in = keras.Input(shape=(None,), dtype="int32")
-e = layers.Embedding(len(VOCAB), 32)(tokens_in)
-h = layers.LSTM(64, return_sequences=True)(e, initial_state=[state_h, state_c])
-word_scores = layers.Dense(len(VOCAB), activation="softmax")(h)
-captioner = keras.Model([image_in, tokens_in], word_scores)
-captioner.compile(optimizer=keras.optimizers.Adam(3e-3), loss="sparse_categorical_crossentropy")
-captioner_history = captioner.fit([X_captions, caption_tokens_in], caption_tokens_out,
-                                  epochs=14, batch_size=32, verbose=0)
+def train_captioner(X, tokens_in, tokens_out):
+    \"\"\"A captioner trained on images X to read tokens_in and predict tokens_out.\"\"\"
+    # the encoder: what is in the image, and where
+    image_in = keras.Input(shape=(32, 32, 3))
+    x = layers.Conv2D(16, 3, padding="same", activation="relu")(image_in)
+    x = layers.MaxPooling2D()(x)
+    x = layers.Conv2D(32, 3, padding="same", activation="relu")(x)
+    x = layers.MaxPooling2D()(x)                                   # 8 x 8 x 32
+    what = layers.GlobalMaxPooling2D()(x)                          # colour and shape, anywhere
+    where = layers.Flatten()(layers.AveragePooling2D(8)(image_in))  # 4 x 4 colours: where
+    code = layers.Concatenate()([what, where])
+    state_h = layers.Dense(64, activation="tanh")(code)
+    state_c = layers.Dense(64)(code)
+    # the decoder: the words so far to the next word (teacher forcing)
+    words_in = keras.Input(shape=(None,), dtype="int32")
+    e = layers.Embedding(len(VOCAB), 32)(words_in)
+    h = layers.LSTM(64, return_sequences=True)(e, initial_state=[state_h, state_c])
+    word_scores = layers.Dense(len(VOCAB), activation="softmax")(h)
+    captioner = keras.Model([image_in, words_in], word_scores)
+    captioner.compile(optimizer=keras.optimizers.Adam(3e-3),
+                      loss="sparse_categorical_crossentropy")
+    captioner.fit([X, tokens_in], tokens_out, epochs=14, batch_size=32, verbose=0)
+    return captioner
 """
 
 #: The baseline q5's target shuts out: show and tell's encoder as it usually ends, with
 #: global average pooling (it knows colour and shape, not where).
 Q5_POOLED = Q5_SOLUTION.replace(
-    """what = layers.GlobalMaxPooling2D()(x)                          # colour and shape, anywhere
-where = layers.Flatten()(layers.AveragePooling2D(8)(image_in))  # 4 x 4 colours: where
-code = layers.Concatenate()([what, where])
-""", """code = layers.GlobalAveragePooling2D()(x)
+    """    what = layers.GlobalMaxPooling2D()(x)                          # colour and shape, anywhere
+    where = layers.Flatten()(layers.AveragePooling2D(8)(image_in))  # 4 x 4 colours: where
+    code = layers.Concatenate()([what, where])
+""", """    code = layers.GlobalAveragePooling2D()(x)
 """)
+assert Q5_POOLED != Q5_SOLUTION
 #: A copied toy: show and tell with a flattened feature map, whose every feature ties a
 #: shape to a place (it memorises the training combinations; from 0.4 to 0.78 exact
 #: captions at seeds 0-2 with 10 epochs, too unsteady to be the baseline of a margin or a
 #: recorded wrong answer; the notebook's "What to try next" suggests it).
 Q5_FLAT = Q5_SOLUTION.replace(
-    """what = layers.GlobalMaxPooling2D()(x)                          # colour and shape, anywhere
-where = layers.Flatten()(layers.AveragePooling2D(8)(image_in))  # 4 x 4 colours: where
-code = layers.Concatenate()([what, where])
-""", """code = layers.Flatten()(x)
+    """    what = layers.GlobalMaxPooling2D()(x)                          # colour and shape, anywhere
+    where = layers.Flatten()(layers.AveragePooling2D(8)(image_in))  # 4 x 4 colours: where
+    code = layers.Concatenate()([what, where])
+""", """    code = layers.Flatten()(x)
 """)
+assert Q5_FLAT != Q5_SOLUTION
 
 
 def _caption_context() -> dict:
     keras = _keras()
-    X, captions = load_captions()
-    tokens_in, tokens_out = encode_captions(captions)
-    return {"keras": keras, "layers": keras.layers, "np": np, "seed": 0, "VOCAB": VOCAB,
-            "X_captions": X, "captions": captions, "caption_tokens_in": tokens_in,
-            "caption_tokens_out": tokens_out}
+    return {"keras": keras, "layers": keras.layers, "np": np, "seed": 0, "VOCAB": VOCAB}
+
+
+#: The checker trains q5's answer itself, on the notebook's images, with the colour words
+#: renamed among themselves and the shape words among themselves (red -> yellow -> blue ->
+#: red, square -> circle -> triangle -> square) in the tokens it hands over, and it reads
+#: the trained model's words back through the same renaming. A function that learns from
+#: the arrays it is given learns the renamed words just as well (every word is one row of
+#: the embedding and of the output layer, so the renaming changes nothing it can use); one
+#: that trains on captions of its own, the held-out combinations among them, names the
+#: wrong colour and shape on every image.
+def _renaming() -> np.ndarray:
+    """``r[i]``: the index the checker's tokens give to word ``VOCAB[i]``."""
+    return renaming(len(VOCAB), [[VOCAB.index(w) for w in group] for group in
+                                 (vision.CAPTION_COLOURS, vision.CAPTION_SHAPES)])
+
+
+def _read_back(model, table: np.ndarray):
+    """``model`` (trained on renamed tokens) as a captioner of VOCAB's own indices."""
+    return read_back(model, table, [((32, 32, 3), "float32", False),
+                                    ((None,), "int32", True)])
 
 
 class CaptionExercise(TrainedExercise):
-    def score(self, model) -> tuple[float, float]:
+    """q5's answer is a function ``train_captioner(X, tokens_in, tokens_out)`` that builds,
+    trains and returns a captioner; the checker calls it on its own renamed tokens
+    (:func:`_renaming`) and scores the model it returns (read back through the renaming) on
+    images of the held-out combinations."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._trained: dict = {}
+
+    def blank_message(self) -> str:
+        return ("write train_captioner(X, tokens_in, tokens_out) in place of the raise "
+                "NotImplementedError(), then run this cell again.")
+
+    def trained(self, train: Any, seed: int | None = None) -> tuple:
+        """``(model, read_back)``: what ``train`` returns when the checker calls it on the
+        notebook's images and its renamed tokens at ``seed`` (cached), and that model as a
+        captioner of VOCAB's indices."""
+        keras = _keras()
+        if _is_model(train) or type(train).__name__ == "History":
+            raise Incorrect("q5 takes the function that trains the captioner, not a model: "
+                            "q5.check(train_captioner). The checker calls it on data of its "
+                            "own.")
+        if not callable(train):
+            raise Incorrect(f"expected the function train_captioner(X, tokens_in, "
+                            f"tokens_out), but got {fmt(train)} ({type_name(train)}).")
+        seed = self.seed if seed is None else seed
+        key = (keras.backend.backend(), seed, train)
+        if key not in self._trained:
+            X, captions = load_captions()
+            renaming = _renaming()
+            tokens_in, tokens_out = (renaming[t].astype("int32")
+                                     for t in encode_captions(captions))
+            keras.utils.set_random_seed(seed)
+            from dlbook.exercises.core import call_student
+
+            model = call_student(train, X, tokens_in, tokens_out,
+                                 when=", when the checker called train_captioner(X, "
+                                      "tokens_in, tokens_out) on the notebook's images")
+            if type(model).__name__ == "History":
+                raise Incorrect("train_captioner returned the History that fit() returns: "
+                                "return the trained model itself.")
+            if not _is_model(model) or len(getattr(model, "inputs", []) or []) != 2:
+                raise Incorrect(f"train_captioner should return the trained decoder model "
+                                f"with two inputs, [images, tokens], but it returned "
+                                f"{fmt(model)} ({type_name(model)}).")
+            try:
+                read_back = _read_back(model, renaming)
+            except Exception as exc:  # noqa: BLE001 - the student's model
+                raise Incorrect(describe_exception(
+                    exc, "Your model, called on [images (n, 32, 32, 3), tokens (n, steps)],"))\
+                    from None
+            self._trained[key] = (model, read_back)
+        return self._trained[key]
+
+    def trained_captioner(self, train: Any):
+        """The captioner the checker trained from ``train`` (at the notebook's seed), as a
+        captioner of VOCAB's indices: what the notebook's evaluation decodes."""
+        return self.trained(train)[1]
+
+    def score(self, train, seed: int | None = None) -> tuple[float, float]:
+        model = self.trained(train, seed)[1]
         X, captions = answer_data("q5", model)
         return caption_scores(model, X, captions)
 
     def grade(self, answer: Any) -> str:
         exact, score = self.score(answer)
-        words = (f"on the checker's {CHECK_N} images of combinations no training image "
-                 f"shows, {approx(100 * exact, '.0f')}% of the greedy captions are exact "
-                 f"(BLEU-2 {approx(score, '.2f')})")
+        words = (f"the checker trained your function and, on its {CHECK_N} images of "
+                 f"combinations no training image shows, {approx(100 * exact, '.0f')}% of "
+                 f"the greedy captions are exact (BLEU-2 {approx(score, '.2f')})")
         if exact >= CAPTION_ACC:
             return f"{words}; the target is {CAPTION_ACC:.0%}."
+        raw = self.trained(answer)[0]
+        X, captions = answer_data("q5", self.trained(answer)[1])
+        own, _ = caption_scores(raw, X, captions)
+        if own >= CAPTION_ACC:
+            raise Incorrect(
+                f"{words}, below {CAPTION_ACC:.0%}. Read with the word indices of VOCAB "
+                f"instead of those the checker handed over, {approx(100 * own, '.0f')}% are "
+                "exact: your function trained on captions of its own, not on the arrays it "
+                "was given. The checker calls train_captioner(X, tokens_in, tokens_out) with "
+                "data of its own; train on those three arguments.")
         raise Incorrect(
             f"{words}, below {CAPTION_ACC:.0%}. Captions right on the colour and the shape "
             "but wrong on the position come from an encoder that forgets where the shape "
@@ -796,16 +888,25 @@ class CaptionExercise(TrainedExercise):
             "decoder what is there and where it is as separate parts of the image code.")
 
 
-@_of_reference
-def _q5_logits(model):
+def _wrapping(build: Callable) -> Callable:
+    """A recorded answer: the reference's training function, its model passed through
+    ``build`` (a function of the trained model)."""
+    def answer(train):
+        def wrapped(X, tokens_in, tokens_out):
+            # the reference the checker already trained on these arrays (not retrained)
+            return build(q5.trained(train)[0])
+        return wrapped
+    return _of_reference(answer)
+
+
+def _log_probabilities(model):
     """The reference with a log-softmax output: argmax is the same word."""
     keras = _keras()
-    return keras.Model(model.input, keras.layers.Lambda(
+    return keras.Model(model.inputs, keras.layers.Lambda(
         lambda p: keras.ops.log(p + 1e-9))(model.outputs[0]))
 
 
-@_of_reference
-def _q5_blind(model):
+def _blind(model):
     """The reference fed a blank image: a language model that ignores the picture."""
     keras = _keras()
     image_in = keras.Input(shape=(32, 32, 3))
@@ -814,23 +915,34 @@ def _q5_blind(model):
     return keras.Model([image_in, tokens_in], model([blank, tokens_in]))
 
 
+def _q5_own_captions(train):
+    """The reference's training function that ignores the tokens it is given and trains
+    on the notebook's own captions of all 36 combinations (the held-out ones too)."""
+    def own(X, tokens_in, tokens_out):
+        X_all, captions, _ = vision.shapes_captions(len(X), size=32, seed=7502)
+        return train(X_all, *encode_captions(captions))
+    return own
+
+
 q5 = CaptionExercise(
     "q5", "Design: captions for combinations never seen",
-    points=3, context=_caption_context, solution=Q5_SOLUTION, answer_name="captioner",
+    points=3, context=_caption_context, solution=Q5_SOLUTION, answer_name="train_captioner",
     reference=Q5_SOLUTION,
-    prompt=f"Design and train captioner, a CNN encoder and an LSTM decoder trained with "
-           f"teacher forcing: inputs [image (32, 32, 3), tokens (n, steps) of word indices "
-           f"into VOCAB], output the next word's scores at each step, (n, steps, "
-           f"{len(VOCAB)}) (probabilities or logits). Train it on X_captions with "
-           f"caption_tokens_in and caption_tokens_out. The checker decodes greedily "
+    prompt=f"Write train_captioner(X, tokens_in, tokens_out): it builds a captioner, a CNN "
+           f"encoder and an LSTM decoder trained with teacher forcing (inputs [image (32, "
+           f"32, 3), tokens (n, steps) of word indices into VOCAB], output the next word's "
+           f"scores at each step, (n, steps, {len(VOCAB)}), probabilities or logits), "
+           f"trains it on [X, tokens_in] -> tokens_out and returns it. The checker calls it "
+           f"on the notebook's images with tokens of its own, decodes greedily "
            f"(greedy_captions: '<start>', then the best word at each step) on {CHECK_N} "
-           f"images of its own (at a seed drawn from your model's weights), every one a (colour, shape, position) combination that the "
-           f"training images never show, and needs at least {CAPTION_ACC:.0%} exact "
-           f"captions. It also reports BLEU-2.",
+           f"images of its own (at a seed drawn from the trained weights), every one a "
+           f"(colour, shape, position) combination that the training images never show, and "
+           f"needs at least {CAPTION_ACC:.0%} exact captions. It also reports BLEU-2.",
     hints=[
         "Encode the image to a vector and make it the decoder's initial state: "
         "LSTM(64, return_sequences=True)(embedded_tokens, initial_state=[h0, c0]) with "
-        "h0 and c0 two Dense(64) layers of the image code.",
+        "h0 and c0 two Dense(64) layers of the image code. Train on the function's own "
+        "arguments: the checker hands over tokens of its own.",
         "A flattened feature map ties each feature to a place, so a circle on the right is "
         "a new thing if training never showed one there. Split the code: global max "
         "pooling says what is there wherever it is; the image's colours averaged over a "
@@ -838,10 +950,12 @@ q5 = CaptionExercise(
     ],
     wrong_answers=[
         Wrong(Q5_POOLED, "below 80%"),
-        Wrong(_q5_blind, "below 80%"),
-        Wrong(lambda: 0.9, "two inputs"),
+        Wrong(_wrapping(_blind), "below 80%"),
+        Wrong(_of_reference(_q5_own_captions), "captions of its own"),
+        Wrong(0.9, "the function train_captioner"),
     ],
-    right_answers=[Right(_q5_logits, "log-probabilities (argmax picks the same word)")],
+    right_answers=[Right(_wrapping(_log_probabilities),
+                         "log-probabilities (argmax picks the same word)")],
 )
 
 

@@ -43,6 +43,7 @@ from dlbook.exercises.compare import fmt, type_name
 from dlbook.exercises.core import call_student, describe_exception
 from dlbook.exercises.design import Margin
 from dlbook.exercises.model import trained_on_logits
+from dlbook.exercises.renamed import read_back, renaming
 from dlbook.measure import approx
 
 NOTEBOOK = "07b_language_lab.ipynb"
@@ -1509,59 +1510,170 @@ def _reads_ahead_check(model) -> None:
                         "decoder, say). The decoder must read left to right.".replace("%", " %"))
 
 
+def _dialogue_renaming() -> np.ndarray:
+    """``r[i]``: the index the checker's arrays give to word ``i`` of the dialogue
+    vocabulary (every word but the padding 0 takes the next word's index)."""
+    return renaming(len(_dialogue_vocab()), [range(1, len(_dialogue_vocab()))])
+
+
 class DialogueExercise(TrainedExercise):
+    """q7's answer is a function ``train_chatbot(prompts, decoder_in, decoder_out)`` that
+    builds, trains and returns the model; the checker calls it on the corpus's training
+    pairs with every word renamed (:mod:`dlbook.exercises.renamed`) and scores the model it
+    returns, read back through the renaming, on the held-out paraphrases."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._trained: dict = {}
+
+    def blank_message(self) -> str:
+        return ("write train_chatbot(prompts, decoder_in, decoder_out) in place of the raise "
+                "NotImplementedError(), then run this cell again.")
+
+    def trained(self, train: Any, seed: int | None = None) -> tuple:
+        """``(model, read_back)``: what ``train`` returns when the checker calls it on the
+        training pairs with renamed words at ``seed`` (cached), and that model as a model
+        of the vocabulary's own indices."""
+        keras = _keras()
+        if _is_model(train) or type(train).__name__ == "History":
+            raise Incorrect("q7 takes the function that trains the chatbot, not a model: "
+                            "q7.check(train_chatbot). The checker calls it on data of its own.")
+        if not callable(train):
+            raise Incorrect(f"expected the function train_chatbot(prompts, decoder_in, "
+                            f"decoder_out), but got {fmt(train)} ({type_name(train)}).")
+        seed = self.seed if seed is None else seed
+        key = (keras.backend.backend(), seed, train)
+        if key not in self._trained:
+            table = _dialogue_renaming()
+            prompts, decoder_in, decoder_out, _ = dialogue_data()
+            arrays = [np.where(a > 0, table[a], 0).astype("int32")
+                      for a in (prompts, decoder_in, decoder_out)]
+            keras.utils.set_random_seed(seed)
+            model = call_student(train, *arrays,
+                                 when=", when the checker called train_chatbot(prompts, "
+                                      "decoder_in, decoder_out) on the training pairs")
+            if type(model).__name__ == "History":
+                raise Incorrect("train_chatbot returned the History that fit() returns: "
+                                "return the trained model itself.")
+            if not _is_model(model) or _n_inputs(model) not in (2, None):
+                raise Incorrect(f"train_chatbot should return the trained model with two "
+                                f"inputs, [prompts, decoder inputs], but it returned "
+                                f"{fmt(model)} ({type_name(model)}).")
+            try:
+                view = read_back(model, table, [((None,), "int32", True)] * 2)
+            except Exception as exc:  # noqa: BLE001 - the student's model
+                raise Incorrect(describe_exception(
+                    exc, "Your model, called on [prompts, decoder inputs],")) from None
+            self._trained[key] = (model, view)
+        return self._trained[key]
+
+    def trained_chatbot(self, train: Any):
+        """The chatbot the checker trained from ``train`` (at the notebook's seed), reading
+        and writing the vocabulary's own indices: what the notebook's evaluation decodes."""
+        return self.trained(train)[1]
+
+    def score(self, train, seed: int | None = None) -> float:
+        return reply_rate(self.trained(train, seed)[1])
+
     def grade(self, answer: Any) -> str:
-        rate = reply_rate(answer)
+        model, view = self.trained(answer)
+        rate = reply_rate(view)
         n = N_PARAPHRASES
-        words = (f"the exact reply to {approx(rate, '.0%')} of the checker's {n} held-out paraphrases "
-                 "(greedy decoding)")
+        words = (f"the checker trained your function, and its model gives the exact reply to "
+                 f"{approx(rate, '.0%')} of the checker's {n} held-out paraphrases (greedy "
+                 "decoding)")
         if rate >= REPLY_TARGET:
             return f"{words}, at least {REPLY_TARGET:.0%}."
-        _reads_ahead_check(answer)
+        _reads_ahead_check(view)
+        own = reply_rate(model)
+        if own >= REPLY_TARGET:
+            raise Incorrect(
+                f"{words}, below {REPLY_TARGET:.0%}. Read with the real word indices instead "
+                f"of those the checker handed over, it answers {approx(own, '.0%')}: your "
+                "function trained on pairs of its own (the held-out paraphrases among them?), "
+                "not on the arrays it was given. The checker calls train_chatbot(prompts, "
+                "decoder_in, decoder_out) with data of its own; train on those three "
+                "arguments.")
         raise Incorrect(f"{words}, below {REPLY_TARGET:.0%}. Was the decoder trained with "
                         "teacher forcing (decoder_in as its input, decoder_out as its "
                         "target), and does it start from the encoder's final states?")
 
 
 DIALOGUE_SOLUTION = """\
-encoder_in = keras.Input(shape=(None,), dtype="int32")
-decoder_in_ = keras.Input(shape=(None,), dtype="int32")
-embed = layers.Embedding(vocab_size, 32, mask_zero=True)
-_, h, c = layers.LSTM(64, return_state=True)(embed(encoder_in))  # the prompt's summary
-x = layers.LSTM(64, return_sequences=True)(embed(decoder_in_), initial_state=[h, c])
-chatbot = keras.Model([encoder_in, decoder_in_], layers.Dense(vocab_size, activation="softmax")(x))
-chatbot.compile(optimizer=keras.optimizers.Adam(1e-2), loss="sparse_categorical_crossentropy")
-history = chatbot.fit([prompts, decoder_in], decoder_out, epochs=epochs, batch_size=36, verbose=0)
+def train_chatbot(prompts, decoder_in, decoder_out):
+    \"\"\"A sequence-to-sequence model trained on [prompts, decoder_in] -> decoder_out.\"\"\"
+    encoder_in = keras.Input(shape=(None,), dtype="int32")
+    decoder_in_ = keras.Input(shape=(None,), dtype="int32")
+    embed = layers.Embedding(vocab_size, 32, mask_zero=True)
+    _, h, c = layers.LSTM(64, return_state=True)(embed(encoder_in))  # the prompt's summary
+    x = layers.LSTM(64, return_sequences=True)(embed(decoder_in_), initial_state=[h, c])
+    chatbot = keras.Model([encoder_in, decoder_in_],
+                          layers.Dense(vocab_size, activation="softmax")(x))
+    chatbot.compile(optimizer=keras.optimizers.Adam(1e-2),
+                    loss="sparse_categorical_crossentropy")
+    chatbot.fit([prompts, decoder_in], decoder_out, epochs=epochs, batch_size=36, verbose=0)
+    return chatbot
 """
 
-DIALOGUE_UNTRAINED = DIALOGUE_SOLUTION.split("chatbot.compile")[0]
+DIALOGUE_UNTRAINED = DIALOGUE_SOLUTION.split("    chatbot.compile")[0] + "    return chatbot\n"
 
 #: The decoder without the encoder's states: it says the same reply to every prompt.
 DIALOGUE_NO_STATE = DIALOGUE_SOLUTION.replace(", initial_state=[h, c])", ")")
 assert DIALOGUE_NO_STATE != DIALOGUE_SOLUTION
 
 DIALOGUE_POOLED = """\
-encoder_in = keras.Input(shape=(None,), dtype="int32")
-decoder_in_ = keras.Input(shape=(None,), dtype="int32")
-h = layers.LSTM(64)(layers.Embedding(vocab_size, 32)(encoder_in))
-chatbot = keras.Model([encoder_in, decoder_in_], layers.Dense(vocab_size, activation="softmax")(h))
+def train_chatbot(prompts, decoder_in, decoder_out):
+    encoder_in = keras.Input(shape=(None,), dtype="int32")
+    decoder_in_ = keras.Input(shape=(None,), dtype="int32")
+    h = layers.LSTM(64)(layers.Embedding(vocab_size, 32)(encoder_in))
+    return keras.Model([encoder_in, decoder_in_],
+                       layers.Dense(vocab_size, activation="softmax")(h))
 """
+
+
+def _trained_then(build):
+    """A recorded answer: the reference's training function, its trained model (the one the
+    checker already trained, not trained again) passed through ``build``."""
+    @_of_reference
+    def answer(train):
+        def wrapped(prompts, decoder_in, decoder_out):
+            return build(q7.trained(train)[0])
+        return wrapped
+    return answer
+
+
+@_of_reference
+def _own_pairs(train):
+    """The reference's training function that ignores the arrays it is given and trains on
+    the notebook's own arrays plus the held-out paraphrases (the checker's test)."""
+    def own(prompts, decoder_in, decoder_out):
+        prompts, decoder_in, decoder_out, vocab = dialogue_data()
+        held = T.dialogue_pairs("heldout")
+        more = [encode([p for p, _ in held], vocab, prompts.shape[1]),
+                encode([[START] + r for _, r in held], vocab, decoder_in.shape[1]),
+                encode([r + [END] for _, r in held], vocab, decoder_out.shape[1])]
+        return train(*(np.concatenate([a, b]) for a, b in
+                       zip((prompts, decoder_in, decoder_out), more)))
+    return own
+
 
 q7 = DialogueExercise(
     "q7", "A sequence-to-sequence LSTM that answers",
-    points=3, context=_context_dialogue, solution=DIALOGUE_SOLUTION, answer_name="chatbot",
-    reference=DIALOGUE_SOLUTION,
-    prompt=f"Build and train chatbot, an encoder-decoder with two inputs, [prompt, decoder "
-           f"input], that returns one score per word of the vocabulary at every decoder "
-           f"step: an LSTM encoder reads the prompt, and an LSTM decoder, started from the "
-           f"encoder's final states, reads decoder_in (START, then the reply) and is "
-           f"trained to give decoder_out (the reply, then END): teacher forcing. The "
-           f"checker decodes greedily from START, feeding each word back in, on "
-           f"{N_PARAPHRASES} held-out paraphrases of the corpus's "
-           f"prompts: at least {REPLY_TARGET:.0%} must get the exact reply.",
+    points=3, context=_context_dialogue, solution=DIALOGUE_SOLUTION,
+    answer_name="train_chatbot", reference=DIALOGUE_SOLUTION,
+    prompt=f"Write train_chatbot(prompts, decoder_in, decoder_out): it builds an "
+           f"encoder-decoder with two inputs, [prompt, decoder input], that returns one score "
+           f"per word of the vocabulary at every decoder step (an LSTM encoder reads the "
+           f"prompt, and an LSTM decoder, started from the encoder's final states, reads "
+           f"decoder_in, START then the reply), trains it to give decoder_out (the reply, "
+           f"then END: teacher forcing) and returns it. The checker calls it on the training "
+           f"pairs with word indices of its own, decodes greedily from START, feeding each "
+           f"word back in, on {N_PARAPHRASES} held-out paraphrases of the corpus's prompts: "
+           f"at least {REPLY_TARGET:.0%} must get the exact reply.",
     hints=[
         "LSTM(units, return_state=True) returns its output and its two states, h and c; "
-        "a second LSTM called with initial_state=[h, c] starts where the first ended.",
+        "a second LSTM called with initial_state=[h, c] starts where the first ended. "
+        "Train on the function's own arguments: the checker hands over arrays of its own.",
         "The decoder must give a score at every step: return_sequences=True, then a Dense "
         "softmax over the vocabulary. 36 examples need many epochs (150) and a large "
         "learning rate (1e-2) to be learnt by heart.",
@@ -1570,8 +1682,10 @@ q7 = DialogueExercise(
         Wrong(DIALOGUE_NO_STATE, "does it start from the encoder's final states"),
         Wrong(DIALOGUE_POOLED, "one score per word of the vocabulary at every decoder step"),
         Wrong(DIALOGUE_UNTRAINED, "below"),
+        Wrong(_own_pairs, "pairs of its own"),
+        Wrong(0.7, "the function train_chatbot"),
     ],
-    right_answers=[Right(_with_logits_output(False),
+    right_answers=[Right(_trained_then(_with_logits_output(False)),
                          "the same network giving logits")],
 )
 

@@ -898,17 +898,19 @@ def test_q6(build, expected, says):
 
 
 # ---- q7: a sequence-to-sequence chatbot (exact replies to held-out paraphrases) ----------
+# Each answer is the training function train_chatbot(prompts, decoder_in, decoder_out): the
+# checker calls it on arrays of its own.
 
-def _seq2seq_data(with_heldout=False):
+def _with_heldout(prompts, decoder_in, decoder_out):
+    """The notebook's own arrays plus the checker's 24 paraphrases (text.dialogue_pairs)."""
     prompts, decoder_in, decoder_out, vocab = dialogue_data()
-    if with_heldout:
-        held = text.dialogue_pairs("heldout")
-        prompts = np.concatenate([prompts, encode([p for p, _ in held], vocab, prompts.shape[1])])
-        decoder_in = np.concatenate([decoder_in, encode([["<start>"] + r for _, r in held],
-                                                        vocab, decoder_in.shape[1])])
-        decoder_out = np.concatenate([decoder_out, encode([r + ["<end>"] for _, r in held],
-                                                          vocab, decoder_out.shape[1])])
-    return prompts, decoder_in, decoder_out, vocab
+    held = text.dialogue_pairs("heldout")
+    prompts = np.concatenate([prompts, encode([p for p, _ in held], vocab, prompts.shape[1])])
+    decoder_in = np.concatenate([decoder_in, encode([["<start>"] + r for _, r in held],
+                                                    vocab, decoder_in.shape[1])])
+    decoder_out = np.concatenate([decoder_out, encode([r + ["<end>"] for _, r in held],
+                                                      vocab, decoder_out.shape[1])])
+    return prompts, decoder_in, decoder_out
 
 
 def _lstm_seq2seq(V, units=64, *, use_states=True, bidirectional_decoder=False,
@@ -931,112 +933,104 @@ def _lstm_seq2seq(V, units=64, *, use_states=True, bidirectional_decoder=False,
     return keras.Model([encoder_in, decoder_in], layers.Dense(V, activation="softmax")(x))
 
 
-def _fit_seq2seq(model, data, *, epochs=150, lr=1e-2, loss="sparse_categorical_crossentropy",
+def _fit_seq2seq(model, arrays, *, epochs=150, lr=1e-2, loss="sparse_categorical_crossentropy",
                  target="out"):
-    prompts, decoder_in, decoder_out, _ = data
+    prompts, decoder_in, decoder_out = arrays
     y = decoder_out if target == "out" else decoder_in
     model.compile(optimizer=keras.optimizers.Adam(learning_rate=lr), loss=loss)
     model.fit([prompts, decoder_in], y, epochs=epochs, batch_size=len(prompts), verbose=0)
     return model
 
 
-@functools.cache
-def chatbot_logits_batches_of_12():
+V_DIALOGUE = len(dialogue_data()[3])
+
+
+def chatbot_logits_batches_of_12(prompts, decoder_in, decoder_out):
     # the LSTM pair of the hint with logits (from_logits=True), no mask, batches of 12
     # (a GRU pair, one state handed over, reaches only about 0.71 to 0.75 here: see
     # _work/unseen_findings_b.md)
-    prompts, decoder_in, decoder_out, vocab = _seq2seq_data()
-    V = len(vocab)
-    keras.utils.set_random_seed(SEED)
     encoder_in = keras.Input(shape=(None,), dtype="int32")
     dec_in = keras.Input(shape=(None,), dtype="int32")
-    embed = layers.Embedding(V, 32)
+    embed = layers.Embedding(V_DIALOGUE, 32)
     _, h, c = layers.LSTM(64, return_state=True)(embed(encoder_in))
     x = layers.LSTM(64, return_sequences=True)(embed(dec_in), initial_state=[h, c])
-    model = keras.Model([encoder_in, dec_in], layers.Dense(V)(x))
+    model = keras.Model([encoder_in, dec_in], layers.Dense(V_DIALOGUE)(x))
     model.compile(optimizer=keras.optimizers.Adam(learning_rate=1e-2), loss=xent(from_logits=True))
     model.fit([prompts, decoder_in], decoder_out, epochs=60, batch_size=12, verbose=0)
     return model
 
 
-@functools.cache
-def chatbot_bidirectional_encoder():
+def chatbot_bidirectional_encoder(prompts, decoder_in, decoder_out):
     # separate embeddings; a bidirectional encoder whose two directions' states, joined,
     # start a decoder twice as wide
-    data = _seq2seq_data()
-    V = len(data[3])
-    keras.utils.set_random_seed(SEED)
     encoder_in = keras.Input(shape=(None,), dtype="int32")
-    decoder_in = keras.Input(shape=(None,), dtype="int32")
+    dec_in = keras.Input(shape=(None,), dtype="int32")
     _, hf, cf, hb, cb = layers.Bidirectional(layers.LSTM(32, return_state=True))(
-        layers.Embedding(V, 32, mask_zero=True)(encoder_in))
+        layers.Embedding(V_DIALOGUE, 32, mask_zero=True)(encoder_in))
     h, c = layers.Concatenate()([hf, hb]), layers.Concatenate()([cf, cb])
     x = layers.LSTM(64, return_sequences=True)(
-        layers.Embedding(V, 32, mask_zero=True)(decoder_in), initial_state=[h, c])
-    model = keras.Model([encoder_in, decoder_in], layers.Dense(V, activation="softmax")(x))
-    return _fit_seq2seq(model, data)
+        layers.Embedding(V_DIALOGUE, 32, mask_zero=True)(dec_in), initial_state=[h, c])
+    model = keras.Model([encoder_in, dec_in], layers.Dense(V_DIALOGUE, activation="softmax")(x))
+    return _fit_seq2seq(model, (prompts, decoder_in, decoder_out))
 
 
-@functools.cache
-def chatbot_prompt_unused():
-    data = _seq2seq_data()
-    keras.utils.set_random_seed(SEED)
-    return _fit_seq2seq(_lstm_seq2seq(len(data[3]), use_states=False), data, epochs=60)
+def chatbot_prompt_unused(prompts, decoder_in, decoder_out):
+    return _fit_seq2seq(_lstm_seq2seq(V_DIALOGUE, use_states=False),
+                        (prompts, decoder_in, decoder_out), epochs=60)
 
 
-@functools.cache
-def chatbot_bidirectional_decoder():
+def chatbot_bidirectional_decoder(prompts, decoder_in, decoder_out):
     # a decoder that also reads backwards: in training it sees the next word it must give
-    data = _seq2seq_data()
-    keras.utils.set_random_seed(SEED)
-    return _fit_seq2seq(_lstm_seq2seq(len(data[3]), bidirectional_decoder=True), data, epochs=60)
+    return _fit_seq2seq(_lstm_seq2seq(V_DIALOGUE, bidirectional_decoder=True),
+                        (prompts, decoder_in, decoder_out), epochs=60)
 
 
-@functools.cache
-def chatbot_undertrained():
+def chatbot_undertrained(prompts, decoder_in, decoder_out):
     # the hint's network at Adam's default rate, 20 epochs
-    data = _seq2seq_data()
-    keras.utils.set_random_seed(SEED)
-    return _fit_seq2seq(_lstm_seq2seq(len(data[3])), data, epochs=20, lr=1e-3)
+    return _fit_seq2seq(_lstm_seq2seq(V_DIALOGUE), (prompts, decoder_in, decoder_out),
+                        epochs=20, lr=1e-3)
 
 
-@functools.cache
-def chatbot_echo():
+def chatbot_echo(prompts, decoder_in, decoder_out):
     # trained to give decoder_in (START, the reply): no shift, so it learns to copy
-    data = _seq2seq_data()
-    keras.utils.set_random_seed(SEED)
-    return _fit_seq2seq(_lstm_seq2seq(len(data[3])), data, epochs=60, target="in")
+    return _fit_seq2seq(_lstm_seq2seq(V_DIALOGUE), (prompts, decoder_in, decoder_out),
+                        epochs=60, target="in")
 
 
-def chatbot_last_step_only():
+def chatbot_last_step_only(prompts, decoder_in, decoder_out):
     # return_sequences left out: one score vector per reply
-    model = _lstm_seq2seq(len(_seq2seq_data()[3]), every_step=False)
+    model = _lstm_seq2seq(V_DIALOGUE, every_step=False)
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
     return model
 
 
-@functools.cache
-def chatbot_trained_on_heldout():
+def chatbot_trained_on_heldout(prompts, decoder_in, decoder_out):
     # gaming: the checker's 24 paraphrases are text.dialogue_pairs("heldout"), and the
-    # notebook imports `text`: trained on them as well as the 36 training prompts
-    data = _seq2seq_data(with_heldout=True)
-    keras.utils.set_random_seed(SEED)
-    return _fit_seq2seq(_lstm_seq2seq(len(data[3])), data)
+    # notebook imports `text`: the arrays given are dropped for the notebook's own, with
+    # the paraphrases added
+    return _fit_seq2seq(_lstm_seq2seq(V_DIALOGUE), _with_heldout(prompts, decoder_in,
+                                                                 decoder_out))
+
+
+def chatbot_trained_model():
+    # the trained model handed in, not the function
+    return chatbot_logits_batches_of_12(*dialogue_data()[:3])
 
 
 Q7 = [
-    ("logits-batches-of-12", chatbot_logits_batches_of_12, "correct", ()),
-    ("bidirectional-encoder", chatbot_bidirectional_encoder, "correct", ()),
-    ("prompt-unused", chatbot_prompt_unused, "incorrect", ("encoder", "state", "prompt")),
+    ("logits-batches-of-12", lambda: chatbot_logits_batches_of_12, "correct", ()),
+    ("bidirectional-encoder", lambda: chatbot_bidirectional_encoder, "correct", ()),
+    ("prompt-unused", lambda: chatbot_prompt_unused, "incorrect", ("encoder", "state", "prompt")),
     # teacher-forced, it is right; fed its own words, it fails: it read the word it must give
-    ("bidirectional-decoder", chatbot_bidirectional_decoder, "incorrect",
+    ("bidirectional-decoder", lambda: chatbot_bidirectional_decoder, "incorrect",
      ("future", "next word", "backwards", "bidirectional", "causal", "later words")),
-    ("undertrained", chatbot_undertrained, "incorrect", ("epoch", "train", "learning rate")),
-    ("echo-decoder-in", chatbot_echo, "incorrect", ("decoder_out", "shift", "copies", "reply")),
-    ("last-step-only", chatbot_last_step_only, "incorrect", ("every decoder step", "shape")),
-    ("trained-on-the-checkers-paraphrases", chatbot_trained_on_heldout, "incorrect",
+    ("undertrained", lambda: chatbot_undertrained, "incorrect", ("epoch", "train", "learning rate")),
+    ("echo-decoder-in", lambda: chatbot_echo, "incorrect", ("decoder_out", "shift", "copies", "reply")),
+    ("last-step-only", lambda: chatbot_last_step_only, "incorrect", ("every decoder step", "shape")),
+    ("trained-on-the-checkers-paraphrases", lambda: chatbot_trained_on_heldout, "incorrect",
      ("held-out", "heldout", "paraphrase")),
-    ("decoder-out-array", lambda: dialogue_data()[2], "incorrect", ("model",)),
+    ("trained-model-not-function", chatbot_trained_model, "incorrect", ("function",)),
+    ("decoder-out-array", lambda: dialogue_data()[2], "incorrect", ("function",)),
 ]
 
 
