@@ -24,8 +24,8 @@ ALSO = {
            "gan_mixture", "apps_chapter"],
     "apps": ["apps_vision", "apps_text"],
     "notes": ["notes", "errata_boxes"],
-    "labs": ["labs", "exercises", "nbgrader"],
-    "exercises": ["exercises"],
+    "labs": ["labs", "exercises", "renamed", "nbgrader"],
+    "exercises": ["exercises", "renamed"],
 }
 
 

@@ -52,10 +52,10 @@ twice is an error: tag one of its checks ``not-graded``.
 Other commands: ``--table`` writes the per-lab table of ``instructors.md``
 (exercises, points, what each checks, autograde time, GPU) from the lab
 modules and ``tools/nbgrader_times.json``; ``--measure`` times an autograde of
-each solved lab and writes that file.
+each solved lab (or those named) and writes that file.
 
 Usage: python -m tools.export_nbgrader [--out DIR] [--points LAB.QN=N ...] [--seed N]
-       [SOLUTION.ipynb ...] | --table | --measure
+       [SOLUTION.ipynb ...] | --table | --measure [SOLUTION.ipynb ...]
 """
 
 from __future__ import annotations
@@ -624,13 +624,14 @@ def answered(release: nbformat.NotebookNode,
     return nb
 
 
-def measure() -> dict:
-    """Seconds of one nbgrader autograde of each solved lab (generate, then autograde)."""
+def measure(paths=None) -> dict:
+    """Seconds of one nbgrader autograde of each solved lab in ``paths`` (default: every
+    one) (generate, then autograde), merged into the times on record for the others."""
     from nbgrader.apps import NbGraderAPI
     from traitlets.config import Config
 
     labs, load = {}, os.getloadavg()[0]
-    for path in book.notebooks("solutions"):
+    for path in paths or book.notebooks("solutions"):
         assignment = assignment_name(path)
         with tempfile.TemporaryDirectory() as tmp:
             root = Path(tmp)
@@ -651,8 +652,13 @@ def measure() -> dict:
             assert api.autograde(assignment, "solved")["success"]
             labs[assignment] = round(time.perf_counter() - start, 1)
             print(f"export_nbgrader: {assignment} autograded in {labs[assignment]} s")
-    return {"machine": f"{platform.machine()}, {os.cpu_count()} cores, load average {load:.1f} "
-                       f"at the start, {time.strftime('%Y-%m-%d')}", "labs": labs}
+    machine = (f"{platform.machine()}, {os.cpu_count()} cores, load average {load:.1f} at the "
+               f"start, {time.strftime('%Y-%m-%d')}")
+    if paths and TIMES.exists():  # some labs measured now: the others keep their times
+        old = json.loads(TIMES.read_text())
+        machine = f"{old['machine']}; {', '.join(sorted(labs))}: {machine}"
+        labs = {**old["labs"], **labs}
+    return {"machine": machine, "labs": dict(sorted(labs.items()))}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -671,7 +677,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="solution notebooks (default: solutions/*.ipynb)")
     args = parser.parse_args(argv)
     if args.measure:
-        TIMES.write_text(json.dumps(measure(), indent=2) + "\n")
+        TIMES.write_text(json.dumps(measure(args.solutions), indent=2) + "\n")
         args.table = True
     if args.table:
         changed = write_table()

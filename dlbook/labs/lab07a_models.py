@@ -15,7 +15,10 @@ test set, and a lookup table of any published draw meets images it does not hold
   and class accuracy at least ``LOC_ACC``.
 * q5: a captioner (CNN encoder, LSTM decoder, teacher forcing) decoded greedily by the
   checker (:func:`greedy_captions`); exact captions at least ``CAPTION_ACC`` on the
-  held-out combinations; BLEU is reported.
+  held-out combinations; BLEU is reported. Its answer is the function that trains it: the
+  checker calls it on the notebook's images with the colour and shape words renamed
+  (:mod:`dlbook.exercises.renamed`), so a function that trains on images of the held-out
+  combinations (any student can draw them) captions them in the wrong words.
 * q6: soft attention over cluttered digits; the attention map (the output of the layer
   named ``"attention"``) peaks within ``PEAK_RADIUS`` pixels of the digit's centre on at
   least ``PEAK_RATE`` of the canvases, and the class is right on ``CANVAS_ACC``; the

@@ -19,7 +19,10 @@ paraphrases or word combinations), which no array the notebook holds contains.
 * q6: dialogue-breakdown detection, the notes' actual topic under "Dialogue generation"
   (003 L1510-1512): (context, response) -> not a breakdown / possible / breakdown;
 * q7: a sequence-to-sequence LSTM that answers held-out paraphrases of the corpus's
-  prompts with the exact reply.
+  prompts with the exact reply. Its answer is the function that trains it: the checker
+  calls it on the training pairs with every word renamed (:mod:`dlbook.exercises.renamed`),
+  so a function that trains on the held-out paraphrases (importable, as every split here
+  is) answers them in the wrong words.
 
 ``MARGINS`` records, for each trained target, what the reference and the baseline it
 shuts out reach at three seeds on TensorFlow and on JAX.
