@@ -148,6 +148,61 @@ class DesignExercise(Exercise):
                         "validation_split) once your choices are made.")
 
 
+def of_reference(f: Callable) -> Callable:
+    """Marks a recorded answer of a :class:`TrainedCodeExercise` that is a function of the
+    trained reference (a slip that needs no training of its own)."""
+    f._of_reference = True
+    return f
+
+
+class TrainedCodeExercise(Exercise):
+    """An exercise whose answer is what notebook code trains (a model, or a function that
+    trains one). Recorded answers (and the solution) are that code, run in the lab's names
+    (``context()``) at the lab's seed, once per backend, seed and code (cached); a function
+    marked :func:`of_reference` is applied to the trained reference; anything else is passed
+    as it is."""
+
+    kind = "design"
+    #: The seed the recorded answers run at (the notebook's).
+    seed = 0
+
+    def __init__(self, *args, context: Callable[[], dict], **kwargs):
+        super().__init__(*args, **kwargs)
+        self._context = context
+        self._runs: dict = {}
+
+    def solution_namespace(self) -> dict:
+        return dict(self._context(), seed=self.seed)
+
+    def run(self, code: str, seed: int | None = None) -> Any:
+        """The answer that ``code`` assigns to ``answer_name``, trained at ``seed``."""
+        import keras
+
+        seed = self.seed if seed is None else seed
+        key = (keras.backend.backend(), seed, code)
+        if key not in self._runs:
+            keras.utils.set_random_seed(seed)
+            namespace = dict(self._context(), seed=seed)
+            exec(compile(code, f"<{self.name} answer>", "exec"), namespace)  # noqa: S102
+            self._runs[key] = namespace[self.answer_name]
+        return self._runs[key]
+
+    def recorded(self, answer: Any) -> Any:
+        if isinstance(answer, str):
+            return self.run(answer)
+        if callable(answer) and getattr(answer, "_of_reference", False):
+            return answer(self.run(self._solution))
+        return answer
+
+    def reference_answer(self) -> Any:
+        """The reference trained at the lab's seed (what answer_or_reference hands on)."""
+        return self.run(self._solution)
+
+    def blank_message(self) -> str:
+        return ("build, compile and train your model in place of the ..., then run this "
+                "cell again.")
+
+
 @dataclasses.dataclass(frozen=True)
 class Margin:
     """A target of a lab's trained exercise, and what its reference and its baseline reach.

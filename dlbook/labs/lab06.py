@@ -38,7 +38,7 @@ import numpy as np
 from dlbook.exercises import Exercise, Incorrect, NotAttempted, ProcedureExercise, Right, Wrong
 from dlbook.exercises.compare import fmt, sentence, type_name
 from dlbook.exercises.core import call_student, describe_exception, lazy_ops as ops
-from dlbook.exercises.design import Margin
+from dlbook.exercises.design import Margin, TrainedCodeExercise, of_reference
 from dlbook.labs import lab06_digits
 from dlbook.labs.lab06_digits import CGAN_ACCURACY, DCGAN_CLASSES, DCGAN_CONFIDENCE
 from dlbook.nn import gan_mixture
@@ -742,46 +742,12 @@ q5 = GridProcedure(
 # ---- trained GANs: recorded answers are notebook code, run in the lab's context ------------
 
 
-class TrainedGanExercise(Exercise):
+class TrainedGanExercise(TrainedCodeExercise):
     """An exercise whose recorded answers (and solution) are notebook code that the
     lab's ``context()`` runs; each is run once per backend and seed and cached."""
 
     kind = "trained-gan"
-    #: The seed the recorded answers run at (the notebook's).
-    seed = 0
-
-    def __init__(self, *args, context: Callable[[], dict], **kwargs):
-        super().__init__(*args, **kwargs)
-        self._context = context
-        self._runs: dict = {}
-
-    def solution_namespace(self) -> dict:
-        return self._context()
-
-    def run(self, code: str, seed: int | None = None) -> Any:
-        """The answer that ``code`` assigns to ``answer_name``, trained at ``seed``."""
-        keras = _keras()
-        seed = self.seed if seed is None else seed
-        key = (keras.backend.backend(), seed, code)
-        if key not in self._runs:
-            keras.utils.set_random_seed(seed)
-            namespace = dict(self._context(), seed=seed)
-            exec(compile(code, f"<{self.name} answer>", "exec"), namespace)  # noqa: S102
-            self._runs[key] = namespace[self.answer_name]
-        return self._runs[key]
-
-    def recorded(self, answer: Any) -> Any:
-        """Code is run; a function of the trained reference is applied to it (a recorded
-        slip that needs no training of its own); anything else is passed as it is."""
-        if isinstance(answer, str):
-            return self.run(answer)
-        if callable(answer) and getattr(answer, "_of_reference", False):
-            return answer(self.run(self._solution))
-        return answer
-
-    def reference_answer(self) -> Any:
-        """The reference trained at the lab's seed (what answer_or_reference hands on)."""
-        return self.run(self._solution)
+    blank_message = Exercise.blank_message  # the default, as before the shared class
 
 
 def _is_model(m) -> bool:
@@ -938,9 +904,7 @@ Q4_LINEAR = Q4_SOLUTION.replace('    layers.Dense(32, activation="leaky_relu"),\
 assert Q4_LINEAR != Q4_SOLUTION
 
 
-def _of_reference(f):
-    f._of_reference = True
-    return f
+_of_reference = of_reference
 
 
 @_of_reference

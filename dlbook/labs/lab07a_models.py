@@ -42,7 +42,7 @@ from dlbook.apps import vision
 from dlbook.exercises import Exercise, Incorrect, Right, Wrong
 from dlbook.exercises.compare import fmt, type_name
 from dlbook.exercises.core import describe_exception
-from dlbook.exercises.design import Margin
+from dlbook.exercises.design import Margin, TrainedCodeExercise, of_reference
 from dlbook.exercises.model import trained_on_logits
 from dlbook.exercises.renamed import read_back, renaming
 from dlbook.measure import approx
@@ -419,51 +419,13 @@ def answer_data(which: str, model):
 # ---- the exercises ----------------------------------------------------------------------
 
 
-def _of_reference(f: Callable) -> Callable:
-    """Marks a recorded answer that is a function of the trained reference model."""
-    f._of_reference = True
-    return f
+_of_reference = of_reference
 
 
-class TrainedExercise(Exercise):
+class TrainedExercise(TrainedCodeExercise):
     """A trained model, the answer of notebook code run in the lab's names (``context``);
     recorded answers are code (run once per backend and seed) or functions of the trained
     reference."""
-
-    kind = "design"
-    seed = 0
-
-    def __init__(self, *args, context: Callable[[], dict], **kwargs):
-        super().__init__(*args, **kwargs)
-        self._context = context
-        self._runs: dict = {}
-
-    def solution_namespace(self) -> dict:
-        return self._context()
-
-    def run(self, code: str, seed: int | None = None) -> Any:
-        keras = _keras()
-        seed = self.seed if seed is None else seed
-        key = (keras.backend.backend(), seed, code)
-        if key not in self._runs:
-            keras.utils.set_random_seed(seed)
-            namespace = dict(self._context(), seed=seed)
-            exec(compile(code, f"<{self.name} answer>", "exec"), namespace)  # noqa: S102
-            self._runs[key] = namespace[self.answer_name]
-        return self._runs[key]
-
-    def recorded(self, answer: Any) -> Any:
-        if isinstance(answer, str):
-            return self.run(answer)
-        if callable(answer) and getattr(answer, "_of_reference", False):
-            return answer(self.run(self._solution))
-        return answer
-
-    def reference_answer(self) -> Any:
-        return self.run(self._solution)
-
-    def blank_message(self) -> str:
-        return "build, compile and train your model in place of the ..., then run this cell again."
 
     def score(self, model) -> Any:
         raise NotImplementedError
@@ -1165,7 +1127,8 @@ q7 = VideoExercise(
 #: (the notebook's seed set by keras.utils.set_random_seed), each scored as the checker
 #: scores it (answer_data: images drawn at a seed from the trained model's weights),
 #: measured on a loaded 2-core CPU with _work/measure.py and printed by _work/margins.py
-#: (2026-12-07). tests/test_lab07a.py asserts m.violations() == [].
+#: (2026-12-07; q5 again after it became a training function the checker trains on
+#: renamed words). tests/test_lab07a.py asserts m.violations() == [].
 MARGINS = [
     Margin("q3", "mean mask IoU", SEG_IOU, True, Q3_SOLUTION, Q3_ONE_CONV, {
         "tensorflow": ((0.868, 0.883, 0.869), (0.0, 0.0, 0.0)),
@@ -1177,8 +1140,8 @@ MARGINS = [
         "tensorflow": ((0.985, 0.995, 1.0), ()),
         "jax": ((0.97, 0.985, 0.995), ())}),
     Margin("q5", "exact captions", CAPTION_ACC, True, Q5_SOLUTION, Q5_POOLED, {
-        "tensorflow": ((1.0, 1.0, 1.0), (0.0, 0.0, 0.0)),
-        "jax": ((0.98, 0.935, 1.0), (0.0, 0.0, 0.0))}),
+        "tensorflow": ((0.99, 1.0, 0.965), (0.0, 0.0, 0.0)),
+        "jax": ((1.0, 1.0, 1.0), (0.0, 0.0, 0.0))}),
     Margin("q6", "attention peaks on the digit", PEAK_RATE, True, Q6_SOLUTION, Q6_BRIGHTNESS, {
         "tensorflow": ((0.921, 0.923, 0.896), (0.617, 0.602, 0.613)),
         "jax": ((0.921, 0.894, 0.899), (0.598, 0.612, 0.597))}),
