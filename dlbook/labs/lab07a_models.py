@@ -41,7 +41,7 @@ import numpy as np
 from dlbook.apps import vision
 from dlbook.exercises import Exercise, Incorrect, Right, Wrong
 from dlbook.exercises.compare import fmt, type_name
-from dlbook.exercises.core import describe_exception
+from dlbook.exercises.core import call_student, describe_exception
 from dlbook.exercises.design import Margin, TrainedCodeExercise, of_reference
 from dlbook.exercises.model import trained_on_logits
 from dlbook.exercises.renamed import read_back, renaming
@@ -797,8 +797,6 @@ class CaptionExercise(TrainedExercise):
             tokens_in, tokens_out = (renaming[t].astype("int32")
                                      for t in encode_captions(captions))
             keras.utils.set_random_seed(seed)
-            from dlbook.exercises.core import call_student
-
             model = call_student(train, X, tokens_in, tokens_out,
                                  when=", when the checker called train_captioner(X, "
                                       "tokens_in, tokens_out) on the notebook's images")
