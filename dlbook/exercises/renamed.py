@@ -13,7 +13,13 @@ into one that reads and writes the real indices, which the checker's measures ex
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
+
+from dlbook.exercises.compare import fmt, type_name
+from dlbook.exercises.core import Incorrect, call_student, describe_exception
+from dlbook.exercises.design import TrainedCodeExercise
 
 
 def renaming(size: int, groups) -> np.ndarray:
@@ -56,3 +62,102 @@ def read_back(model, table: np.ndarray, inputs):
            for x, (_, _, renamed) in zip(ins, inputs)]
     out = model(fed if len(fed) > 1 else fed[0])
     return keras.Model(ins, Take(table, True)(out))
+
+
+class ReferenceThen:
+    """A recorded answer of a :class:`RenamedTrainingExercise`: the reference's training
+    function, its trained model (the one the checker already trained on these arrays, not
+    trained again) passed through ``build`` (a function of the model)."""
+
+    def __init__(self, build):
+        self.build = build
+
+
+class RenamedTrainingExercise(TrainedCodeExercise):
+    """An exercise whose answer is the function that trains the model (its name is the
+    exercise's ``answer_name``): the checker calls it on its own arrays with the words
+    renamed (:meth:`training_data`), once per backend, seed and function, and grades the
+    model read back through the renaming (:meth:`view`). A subclass gives the data, the
+    view, what the returned model must be, and the words of the messages."""
+
+    #: What the function trains ("captioner"), and its arguments ("X, tokens_in, tokens_out").
+    thing = "model"
+    arguments = ""
+    #: Where the checker's arrays come from ("on the notebook's images").
+    data_words = ""
+    #: What the function must return ("the trained decoder model with two inputs, ...").
+    returns = "the trained model"
+    #: How a model that fails in :meth:`view` is named ("Your model, called on ...,").
+    call_words = "Your model"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._trained: dict = {}
+
+    @property
+    def signature(self) -> str:
+        return f"{self.answer_name}({self.arguments})"
+
+    def blank_message(self) -> str:
+        return (f"write {self.signature} in place of the raise NotImplementedError(), then "
+                "run this cell again.")
+
+    def training_data(self) -> tuple[list, np.ndarray]:
+        """``(arrays, table)``: the arguments the function is called with, renamed by
+        ``table`` (:func:`renaming`)."""
+        raise NotImplementedError
+
+    def view(self, model, table: np.ndarray):
+        """``model`` read back through ``table`` (:func:`read_back` with its inputs)."""
+        raise NotImplementedError
+
+    def returns_a_model(self, model) -> bool:
+        """Whether the function returned a model of the right kind."""
+        raise NotImplementedError
+
+    def trained(self, train: Any, seed: int | None = None) -> tuple:
+        """``(model, view)``: what ``train`` returns when the checker calls it on its renamed
+        arrays at ``seed`` (cached), and that model read back through the renaming."""
+        import keras
+
+        if isinstance(train, keras.Model) or type(train).__name__ == "History":
+            raise Incorrect(f"{self.name} takes the function that trains the {self.thing}, "
+                            f"not a model: {self.name}.check({self.answer_name}). The checker "
+                            "calls it on data of its own.")
+        if not callable(train):
+            raise Incorrect(f"expected the function {self.signature}, but got {fmt(train)} "
+                            f"({type_name(train)}).")
+        seed = self.seed if seed is None else seed
+        key = (keras.backend.backend(), seed, train)
+        if key not in self._trained:
+            arrays, table = self.training_data()
+            keras.utils.set_random_seed(seed)
+            model = call_student(train, *arrays,
+                                 when=f", when the checker called {self.signature} "
+                                      f"{self.data_words}")
+            if type(model).__name__ == "History":
+                raise Incorrect(f"{self.answer_name} returned the History that fit() returns: "
+                                "return the trained model itself.")
+            if not self.returns_a_model(model):
+                raise Incorrect(f"{self.answer_name} should return {self.returns}, but it "
+                                f"returned {fmt(model)} ({type_name(model)}).")
+            try:
+                view = self.view(model, table)
+            except Exception as exc:  # noqa: BLE001 - the student's model
+                raise Incorrect(describe_exception(exc, self.call_words)) from None
+            self._trained[key] = (model, view)
+        return self._trained[key]
+
+    def recorded(self, answer: Any) -> Any:
+        if isinstance(answer, ReferenceThen):
+            train = self.run(self._solution)
+
+            def wrapped(*arrays):
+                return answer.build(self.trained(train)[0])
+            return wrapped
+        return super().recorded(answer)
+
+    def trained_model(self, train: Any):
+        """The model the checker trained from ``train`` (at the notebook's seed), read back
+        to the real words: what the notebook's evaluation uses."""
+        return self.trained(train)[1]

@@ -39,12 +39,12 @@ from typing import Any, Callable
 import numpy as np
 
 from dlbook.apps import vision
-from dlbook.exercises import Exercise, Incorrect, Right, Wrong
+from dlbook.exercises import Incorrect, Right, Wrong
 from dlbook.exercises.compare import fmt, type_name
-from dlbook.exercises.core import call_student, describe_exception
+from dlbook.exercises.core import describe_exception
 from dlbook.exercises.design import Margin, TrainedCodeExercise, of_reference
 from dlbook.exercises.model import trained_on_logits
-from dlbook.exercises.renamed import read_back, renaming
+from dlbook.exercises.renamed import ReferenceThen, RenamedTrainingExercise, read_back, renaming
 from dlbook.measure import approx
 
 
@@ -763,63 +763,29 @@ def _read_back(model, table: np.ndarray):
                                     ((None,), "int32", True)])
 
 
-class CaptionExercise(TrainedExercise):
+class CaptionExercise(RenamedTrainingExercise):
     """q5's answer is a function ``train_captioner(X, tokens_in, tokens_out)`` that builds,
     trains and returns a captioner; the checker calls it on its own renamed tokens
     (:func:`_renaming`) and scores the model it returns (read back through the renaming) on
     images of the held-out combinations."""
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._trained: dict = {}
+    thing, arguments = "captioner", "X, tokens_in, tokens_out"
+    data_words = "on the notebook's images"
+    returns = "the trained decoder model with two inputs, [images, tokens]"
+    call_words = "Your model, called on [images (n, 32, 32, 3), tokens (n, steps)],"
 
-    def blank_message(self) -> str:
-        return ("write train_captioner(X, tokens_in, tokens_out) in place of the raise "
-                "NotImplementedError(), then run this cell again.")
+    def training_data(self) -> tuple[list, np.ndarray]:
+        X, captions = load_captions()
+        table = _renaming()
+        return [X, *(table[t].astype("int32") for t in encode_captions(captions))], table
 
-    def trained(self, train: Any, seed: int | None = None) -> tuple:
-        """``(model, read_back)``: what ``train`` returns when the checker calls it on the
-        notebook's images and its renamed tokens at ``seed`` (cached), and that model as a
-        captioner of VOCAB's indices."""
-        keras = _keras()
-        if _is_model(train) or type(train).__name__ == "History":
-            raise Incorrect("q5 takes the function that trains the captioner, not a model: "
-                            "q5.check(train_captioner). The checker calls it on data of its "
-                            "own.")
-        if not callable(train):
-            raise Incorrect(f"expected the function train_captioner(X, tokens_in, "
-                            f"tokens_out), but got {fmt(train)} ({type_name(train)}).")
-        seed = self.seed if seed is None else seed
-        key = (keras.backend.backend(), seed, train)
-        if key not in self._trained:
-            X, captions = load_captions()
-            renaming = _renaming()
-            tokens_in, tokens_out = (renaming[t].astype("int32")
-                                     for t in encode_captions(captions))
-            keras.utils.set_random_seed(seed)
-            model = call_student(train, X, tokens_in, tokens_out,
-                                 when=", when the checker called train_captioner(X, "
-                                      "tokens_in, tokens_out) on the notebook's images")
-            if type(model).__name__ == "History":
-                raise Incorrect("train_captioner returned the History that fit() returns: "
-                                "return the trained model itself.")
-            if not _is_model(model) or len(getattr(model, "inputs", []) or []) != 2:
-                raise Incorrect(f"train_captioner should return the trained decoder model "
-                                f"with two inputs, [images, tokens], but it returned "
-                                f"{fmt(model)} ({type_name(model)}).")
-            try:
-                read_back = _read_back(model, renaming)
-            except Exception as exc:  # noqa: BLE001 - the student's model
-                raise Incorrect(describe_exception(
-                    exc, "Your model, called on [images (n, 32, 32, 3), tokens (n, steps)],"))\
-                    from None
-            self._trained[key] = (model, read_back)
-        return self._trained[key]
+    def view(self, model, table: np.ndarray):
+        return _read_back(model, table)
 
-    def trained_captioner(self, train: Any):
-        """The captioner the checker trained from ``train`` (at the notebook's seed), as a
-        captioner of VOCAB's indices: what the notebook's evaluation decodes."""
-        return self.trained(train)[1]
+    def returns_a_model(self, model) -> bool:
+        return _is_model(model) and len(getattr(model, "inputs", []) or []) == 2
+
+    trained_captioner = RenamedTrainingExercise.trained_model
 
     def score(self, train, seed: int | None = None) -> tuple[float, float]:
         model = self.trained(train, seed)[1]
@@ -833,9 +799,8 @@ class CaptionExercise(TrainedExercise):
                  f"the greedy captions are exact (BLEU-2 {approx(score, '.2f')})")
         if exact >= CAPTION_ACC:
             return f"{words}; the target is {CAPTION_ACC:.0%}."
-        raw = self.trained(answer)[0]
-        X, captions = answer_data("q5", self.trained(answer)[1])
-        own, _ = caption_scores(raw, X, captions)
+        raw, view = self.trained(answer)
+        own, _ = caption_scores(raw, *answer_data("q5", view))  # the same images
         if own >= CAPTION_ACC:
             raise Incorrect(
                 f"{words}, below {CAPTION_ACC:.0%}. Read with the word indices of VOCAB "
@@ -849,17 +814,6 @@ class CaptionExercise(TrainedExercise):
             "is (global pooling alone); captions that repeat a training combination come "
             "from features that tie a shape to a place (a flattened feature map): give the "
             "decoder what is there and where it is as separate parts of the image code.")
-
-
-def _wrapping(build: Callable) -> Callable:
-    """A recorded answer: the reference's training function, its model passed through
-    ``build`` (a function of the trained model)."""
-    def answer(train):
-        def wrapped(X, tokens_in, tokens_out):
-            # the reference the checker already trained on these arrays (not retrained)
-            return build(q5.trained(train)[0])
-        return wrapped
-    return _of_reference(answer)
 
 
 def _log_probabilities(model):
@@ -913,11 +867,11 @@ q5 = CaptionExercise(
     ],
     wrong_answers=[
         Wrong(Q5_POOLED, "below 80%"),
-        Wrong(_wrapping(_blind), "below 80%"),
+        Wrong(ReferenceThen(_blind), "below 80%"),
         Wrong(_of_reference(_q5_own_captions), "captions of its own"),
         Wrong(0.9, "the function train_captioner"),
     ],
-    right_answers=[Right(_wrapping(_log_probabilities),
+    right_answers=[Right(ReferenceThen(_log_probabilities),
                          "log-probabilities (argmax picks the same word)")],
 )
 

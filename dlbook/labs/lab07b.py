@@ -36,17 +36,17 @@ import copy
 import functools
 import inspect
 from types import SimpleNamespace
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
 from dlbook.apps import text as T
-from dlbook.exercises import Exercise, Incorrect, NotAttempted, ProcedureExercise, Right, Wrong
+from dlbook.exercises import Incorrect, NotAttempted, ProcedureExercise, Right, Wrong
 from dlbook.exercises.compare import fmt, type_name
 from dlbook.exercises.core import call_student, describe_exception
 from dlbook.exercises.design import Margin, TrainedCodeExercise, of_reference
 from dlbook.exercises.model import trained_on_logits
-from dlbook.exercises.renamed import read_back, renaming
+from dlbook.exercises.renamed import ReferenceThen, RenamedTrainingExercise, read_back, renaming
 from dlbook.measure import approx
 
 NOTEBOOK = "07b_language_lab.ipynb"
@@ -1479,61 +1479,30 @@ def _dialogue_renaming() -> np.ndarray:
     return renaming(len(_dialogue_vocab()), [range(1, len(_dialogue_vocab()))])
 
 
-class DialogueExercise(TrainedExercise):
+class DialogueExercise(RenamedTrainingExercise):
     """q7's answer is a function ``train_chatbot(prompts, decoder_in, decoder_out)`` that
     builds, trains and returns the model; the checker calls it on the corpus's training
     pairs with every word renamed (:mod:`dlbook.exercises.renamed`) and scores the model it
     returns, read back through the renaming, on the held-out paraphrases."""
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._trained: dict = {}
+    thing, arguments = "chatbot", "prompts, decoder_in, decoder_out"
+    data_words = "on the training pairs"
+    returns = "the trained model with two inputs, [prompts, decoder inputs]"
+    call_words = "Your model, called on [prompts, decoder inputs],"
 
-    def blank_message(self) -> str:
-        return ("write train_chatbot(prompts, decoder_in, decoder_out) in place of the raise "
-                "NotImplementedError(), then run this cell again.")
+    def training_data(self) -> tuple[list, np.ndarray]:
+        table = _dialogue_renaming()
+        prompts, decoder_in, decoder_out, _ = dialogue_data()
+        return [np.where(a > 0, table[a], 0).astype("int32")
+                for a in (prompts, decoder_in, decoder_out)], table
 
-    def trained(self, train: Any, seed: int | None = None) -> tuple:
-        """``(model, read_back)``: what ``train`` returns when the checker calls it on the
-        training pairs with renamed words at ``seed`` (cached), and that model as a model
-        of the vocabulary's own indices."""
-        keras = _keras()
-        if _is_model(train) or type(train).__name__ == "History":
-            raise Incorrect("q7 takes the function that trains the chatbot, not a model: "
-                            "q7.check(train_chatbot). The checker calls it on data of its own.")
-        if not callable(train):
-            raise Incorrect(f"expected the function train_chatbot(prompts, decoder_in, "
-                            f"decoder_out), but got {fmt(train)} ({type_name(train)}).")
-        seed = self.seed if seed is None else seed
-        key = (keras.backend.backend(), seed, train)
-        if key not in self._trained:
-            table = _dialogue_renaming()
-            prompts, decoder_in, decoder_out, _ = dialogue_data()
-            arrays = [np.where(a > 0, table[a], 0).astype("int32")
-                      for a in (prompts, decoder_in, decoder_out)]
-            keras.utils.set_random_seed(seed)
-            model = call_student(train, *arrays,
-                                 when=", when the checker called train_chatbot(prompts, "
-                                      "decoder_in, decoder_out) on the training pairs")
-            if type(model).__name__ == "History":
-                raise Incorrect("train_chatbot returned the History that fit() returns: "
-                                "return the trained model itself.")
-            if not _is_model(model) or _n_inputs(model) not in (2, None):
-                raise Incorrect(f"train_chatbot should return the trained model with two "
-                                f"inputs, [prompts, decoder inputs], but it returned "
-                                f"{fmt(model)} ({type_name(model)}).")
-            try:
-                view = read_back(model, table, [((None,), "int32", True)] * 2)
-            except Exception as exc:  # noqa: BLE001 - the student's model
-                raise Incorrect(describe_exception(
-                    exc, "Your model, called on [prompts, decoder inputs],")) from None
-            self._trained[key] = (model, view)
-        return self._trained[key]
+    def view(self, model, table: np.ndarray):
+        return read_back(model, table, [((None,), "int32", True)] * 2)
 
-    def trained_chatbot(self, train: Any):
-        """The chatbot the checker trained from ``train`` (at the notebook's seed), reading
-        and writing the vocabulary's own indices: what the notebook's evaluation decodes."""
-        return self.trained(train)[1]
+    def returns_a_model(self, model) -> bool:
+        return _is_model(model) and _n_inputs(model) in (2, None)
+
+    trained_chatbot = RenamedTrainingExercise.trained_model
 
     def score(self, train, seed: int | None = None) -> float:
         return reply_rate(self.trained(train, seed)[1])
@@ -1594,17 +1563,6 @@ def train_chatbot(prompts, decoder_in, decoder_out):
 """
 
 
-def _trained_then(build):
-    """A recorded answer: the reference's training function, its trained model (the one the
-    checker already trained, not trained again) passed through ``build``."""
-    @_of_reference
-    def answer(train):
-        def wrapped(prompts, decoder_in, decoder_out):
-            return build(q7.trained(train)[0])
-        return wrapped
-    return answer
-
-
 @_of_reference
 def _own_pairs(train):
     """The reference's training function that ignores the arrays it is given and trains on
@@ -1648,7 +1606,7 @@ q7 = DialogueExercise(
         Wrong(_own_pairs, "pairs of its own"),
         Wrong(0.7, "the function train_chatbot"),
     ],
-    right_answers=[Right(_trained_then(_with_logits_output(False)),
+    right_answers=[Right(ReferenceThen(_with_logits_output(False)),
                          "the same network giving logits")],
 )
 
