@@ -191,12 +191,13 @@ class TrainedCodeExercise(Exercise):
         if isinstance(answer, str):
             return self.run(answer)
         if callable(answer) and getattr(answer, "_of_reference", False):
-            return answer(self.run(self._solution))
+            return answer(self.run(self.solution_text()))
         return answer
 
     def reference_answer(self) -> Any:
-        """The reference trained at the lab's seed (what answer_or_reference hands on)."""
-        return self.run(self._solution)
+        """The reference trained at the lab's seed (what answer_or_reference hands on): the
+        code solution() shows, so that running that code again reuses this training."""
+        return self.run(self.solution_text())
 
     def blank_message(self) -> str:
         return ("build, compile and train your model in place of the ..., then run this "

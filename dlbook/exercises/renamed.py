@@ -150,7 +150,7 @@ class RenamedTrainingExercise(TrainedCodeExercise):
 
     def recorded(self, answer: Any) -> Any:
         if isinstance(answer, ReferenceThen):
-            train = self.run(self._solution)
+            train = self.run(self.solution_text())
 
             def wrapped(*arrays):
                 return answer.build(self.trained(train)[0])
