@@ -23,7 +23,6 @@ import pytest
 from dlbook import exercises as ex
 from dlbook.exercises import Case, FunctionExercise, ModelExercise, Right, ValueExercise
 from dlbook.exercises import Wrong, WrittenExercise, compare, variant
-from dlbook.exercises.design import TrainedCodeExercise
 from dlbook.labs import lab_modules
 from tools import book
 
@@ -227,10 +226,12 @@ def test_solution_text_runs_and_passes(item):
         # It trains a model: q.run executes it in q.solution_namespace() as below, once
         # per seed, and its model is the reference answer the self-test checks too.
         namespace = q.run(q.solution_text())
-    elif isinstance(q, TrainedCodeExercise):
-        # The same for an answer that notebook code trains: q.run executes the code in
-        # q.solution_namespace() (the lab's names and seed) and keeps what it assigns to
-        # answer_name (a KeyError if nothing), once per backend, seed and code.
+    elif hasattr(q, "run"):  # TrainedCodeExercise, lab06.RingDesignExercise
+        # The same for an answer that notebook code trains (or a recipe the checker
+        # trains, lab06.q6): q.run executes the code in q.solution_namespace() and keeps
+        # what it assigns to answer_name (a KeyError if nothing), once per code (and
+        # backend and seed), and the reference answer is that of the displayed code.
+        assert q.reference_answer() is q.run(q.solution_text())
         namespace = {q.answer_name: q.run(q.solution_text())}
     else:
         namespace = q.solution_namespace()

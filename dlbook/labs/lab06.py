@@ -1075,6 +1075,21 @@ class RingDesignExercise(Exercise):
         self._scores: dict = {}
         self._generators: dict = {}
         self._fresh: dict = {}
+        self._defined: dict = {}
+
+    def run(self, code: str) -> Callable:
+        """The recipe that ``code`` (a notebook cell) defines as ``answer_name``, run in the
+        names the notebook has, once per code: its trainings are cached by the function."""
+        if code not in self._defined:
+            namespace = self.solution_namespace()
+            exec(compile(code, f"<{self.name} answer>", "exec"), namespace)  # noqa: S102
+            self._defined[code] = namespace[self.answer_name]
+        return self._defined[code]
+
+    def reference_answer(self) -> Callable:
+        """The recipe solution() shows, defined from that code (so that running the displayed
+        code again reuses the self-test's training)."""
+        return self.run(self.solution_text())
 
     def scores(self, recipe: Callable, seeds=CHECK_SEEDS) -> list:
         """The (modes, quality) of ``recipe`` at each seed (cached by backend)."""
