@@ -16,7 +16,9 @@ metadata); the solution, typed into it, is autograded to full marks (the
 written answers wait for the instructor); the blank copy runs to the end and
 every check reads "Not attempted". One autograde per copy. The blank copy's run is
 also the TensorFlow run of the student lab (labs/), whose tagged outputs it must
-print: ``make test`` runs labs/ again only on JAX.
+print: ``make test`` runs labs/ again only on JAX. The solved copy's run is the strict
+TensorFlow run of the solution (solutions/), whose stored outputs it must print:
+``make test`` runs solutions/ again only on Colab's versions and on JAX.
 """
 
 from __future__ import annotations
@@ -269,6 +271,51 @@ def test_blank_copy_is_the_student_lab_run_on_tensorflow(course):
             compared += 1
     tagged = sum(conventions.NBVAL_CHECK_OUTPUT in c.metadata.get("tags", []) for c in lab.cells)
     assert compared == tagged > 0
+
+
+#: A call whose output a graded copy changes by design (DLBOOK_GRADED): a hint, a solution.
+WITHHELD = re.compile(r"\bq\d+\.(hint|solution)\(")
+
+
+def test_solved_copy_is_the_solution_run_on_tensorflow(course):
+    """The solved copy's autograde is the strict TensorFlow run of the solution notebook:
+    ``make test`` runs solutions/ again only on Colab's versions (strict, on the simulated
+    other processor) and on JAX. Each code cell of the solution is the graded copy's, but
+    for the graded set-up lines, the checks and the switched-off ``qN.solution()``; and
+    each cell that strict nbval compares (not tagged nbval-ignore-output or nbval-skip)
+    printed here what the solution stores, by nbval's comparison. Not compared here (by
+    design the graded copy prints otherwise; step 3 compares them): the hints after the
+    first and the solutions a graded copy withholds, and a check with hidden cases (its
+    line adds "passes N hidden cases too"; test_solution_gets_full_marks reads it)."""
+    solution = load(course["solution"])
+    graded = {c.id: c for c in course["autograded"][SOLVED].cells}
+    compared, first, differ = 0, True, []
+    for cell in solution.cells:
+        if cell.cell_type != "code":
+            continue
+        expected, first = export_nbgrader.graded_code(cell.source, first), False
+        other = graded.get(cell.id)
+        if other is None:  # a written answer's check: graded by hand
+            assert re.fullmatch(r"q\d+\.check\(answer_q\d+\)\s*", cell.source), cell.source
+            continue
+        mark = other.metadata.get("nbgrader", {})
+        tags = cell.metadata.get("tags", [])
+        if other.cell_type != "code":  # a written answer: the graded copy's is markdown
+            assert mark.get("solution") and mark.get("grade"), mark
+            continue
+        check = mark.get("grade") and not mark.get("solution")
+        if not check and not mark.get("solution"):
+            assert other.source == expected, f"cell {cell.id}: the graded copy runs other code"
+        if ("nbval-skip" in tags or conventions.NBVAL_IGNORE_OUTPUT in tags
+                or WITHHELD.search(cell.source) or (check and "hidden=" in other.source)):
+            continue
+        diff = nbcompare.differences(other.outputs, cell.outputs)
+        if diff:
+            differ.append(f"cell {cell.id}:\n{cell.source[:300]}\n{diff}")
+        compared += 1
+    assert not differ, f"{course['solution'].name}:\n" + "\n\n".join(differ)
+    assert compared > 0
+
 
 # ---- the recipe, once, on Lab 0 ---------------------------------------------------------------
 

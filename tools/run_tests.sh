@@ -105,7 +105,7 @@ jax_unit() {
 # the order below: longest first (wall times of 2026-12-06), except that the JAX
 # unit tests come before the JAX notebooks, whose compiled programs they cache.
 declare -A TITLE=(
-  [2]="2/7 nbval, strict: every stored output of chapters/ and solutions/ must match"
+  [2]="2/7 nbval, strict: every stored output of chapters/ must match (solutions/: step 1 runs each as nbgrader's solved copy and compares its outputs, tests/test_nbgrader.py)"
   [3]="3/7 nbval, strict, on Colab's versions (${COLAB:-constraints/colab-*.txt}) and another processor (simulated: ${OTHER_CPU[*]})"
   [4]="4/7 nbval-lax: student labs run top to bottom (blank exercises say 'not attempted'), here on JAX; on TensorFlow, step 1 runs each as nbgrader's blank copy and compares its tagged outputs (tests/test_nbgrader.py)"
   [7]="7/7 Keras on JAX, no TensorFlow installed: backend-neutral unit tests, then the chapters and solutions (nbval-lax: random streams differ by backend)"
@@ -114,7 +114,6 @@ JOBS=(
   "jax-unit|7|jax_unit"
   "colab-solutions|3|colab solutions"
   "jax-solutions|7|jax_nb solutions"
-  "strict-solutions|2|tf --nbval solutions"
   "colab-chapters|3|colab chapters"
   "jax-labs|4|jax_nb labs"
   "strict-chapters|2|tf --nbval chapters"
