@@ -244,16 +244,14 @@ def test_blank_lab_scores_zero_and_reads_not_attempted(course):
     assert not errors, f"a cell that is not a check failed: {errors}"
 
 
-def test_blank_copy_is_the_student_lab_run_on_tensorflow(course):
-    """The blank copy's autograde is the TensorFlow run of the student lab: ``make
-    test`` runs labs/ again only on JAX. Each code cell of the lab is the graded
-    copy's, but for the graded setup lines, the answer and check cells and the
-    switched-off ``qN.solution()``; and each cell the lab tags
-    ``nbval-check-output`` printed here what the lab stores, by nbval's comparison."""
-    lab = load(book.ROOT / "labs" / course["solution"].name)
-    graded = {c.id: c for c in course["autograded"][BLANK].cells}
-    compared, first = 0, True
-    for cell in lab.cells:
+def graded_pairs(nb, autograded):
+    """``(cell, expected, other, mark)`` for each code cell of ``nb`` (a lab or a
+    solution) that the graded copy ``autograded`` has: the source the graded copy should
+    run for it (export_nbgrader.graded_code), the graded copy's cell and its nbgrader
+    metadata. A cell it lacks must be a written answer's check (graded by hand)."""
+    graded = {c.id: c for c in autograded.cells}
+    first = True
+    for cell in nb.cells:
         if cell.cell_type != "code":
             continue
         expected, first = export_nbgrader.graded_code(cell.source, first), False
@@ -261,7 +259,18 @@ def test_blank_copy_is_the_student_lab_run_on_tensorflow(course):
         if other is None:  # a written answer's check: graded by hand
             assert re.fullmatch(r"q\d+\.check\(answer_q\d+\)\s*", cell.source), cell.source
             continue
-        mark = other.metadata.get("nbgrader", {})
+        yield cell, expected, other, other.metadata.get("nbgrader", {})
+
+
+def test_blank_copy_is_the_student_lab_run_on_tensorflow(course):
+    """The blank copy's autograde is the TensorFlow run of the student lab: ``make
+    test`` runs labs/ again only on JAX. Each code cell of the lab is the graded
+    copy's, but for the graded setup lines, the answer and check cells and the
+    switched-off ``qN.solution()``; and each cell the lab tags
+    ``nbval-check-output`` printed here what the lab stores, by nbval's comparison."""
+    lab = load(book.ROOT / "labs" / course["solution"].name)
+    compared = 0
+    for cell, expected, other, mark in graded_pairs(lab, course["autograded"][BLANK]):
         if mark.get("solution") or mark.get("grade"):
             continue  # an answer or a check: test_blank_lab_scores_zero_and_reads_not_attempted
         assert other.source == expected, f"cell {cell.id}: the graded copy runs other code"
@@ -288,17 +297,8 @@ def test_solved_copy_is_the_solution_run_on_tensorflow(course):
     first and the solutions a graded copy withholds, and a check with hidden cases (its
     line adds "passes N hidden cases too"; test_solution_gets_full_marks reads it)."""
     solution = load(course["solution"])
-    graded = {c.id: c for c in course["autograded"][SOLVED].cells}
-    compared, first, differ = 0, True, []
-    for cell in solution.cells:
-        if cell.cell_type != "code":
-            continue
-        expected, first = export_nbgrader.graded_code(cell.source, first), False
-        other = graded.get(cell.id)
-        if other is None:  # a written answer's check: graded by hand
-            assert re.fullmatch(r"q\d+\.check\(answer_q\d+\)\s*", cell.source), cell.source
-            continue
-        mark = other.metadata.get("nbgrader", {})
+    compared, differ = 0, []
+    for cell, expected, other, mark in graded_pairs(solution, course["autograded"][SOLVED]):
         tags = cell.metadata.get("tags", [])
         if other.cell_type != "code":  # a written answer: the graded copy's is markdown
             assert mark.get("solution") and mark.get("grade"), mark
