@@ -231,11 +231,11 @@ def test_solution_text_runs_and_passes(item):
         # trains, lab06.q6): q.run executes the code in q.solution_namespace() and keeps
         # what it assigns to answer_name (a KeyError if nothing), once per code (and
         # backend and seed), and the reference answer is that of the displayed code.
-        assert q.reference_answer() is q.run(q.solution_text())
-        namespace = {q.answer_name: q.run(q.solution_text())}
+        answer = q.run(q.solution_text())
+        assert q.reference_answer() is answer
+        namespace = {q.answer_name: answer}
     else:
-        namespace = q.solution_namespace()
-        exec(compile(q.solution_text(), f"<{q.name} solution>", "exec"), namespace)
+        namespace = q.run_in_notebook_names(q.solution_text(), "solution")
     assert q.answer_name in namespace, f"{q.name}: the solution does not assign {q.answer_name}"
     result = q.evaluate(namespace[q.answer_name])
     assert result.correct, f"{q.name}: the displayed solution fails: {result.text}"

@@ -306,6 +306,13 @@ class Exercise:
             context = context()
         return dict(context or {})
 
+    def run_in_notebook_names(self, code: str, what: str = "answer") -> dict:
+        """The names that ``code`` (a notebook cell, a solution) leaves when run in
+        :meth:`solution_namespace`, the names the lab's notebook has."""
+        namespace = self.solution_namespace()
+        exec(compile(code, f"<{self.name} {what}>", "exec"), namespace)  # noqa: S102
+        return namespace
+
     # -- the student's calls -----------------------------------------------------
     def evaluate(self, answer: Any) -> Result:
         """The :class:`Result` of checking ``answer``, without showing it."""

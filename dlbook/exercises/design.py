@@ -52,15 +52,10 @@ class DesignExercise(Exercise):
         return {"keras": keras, "layers": keras.layers, "X_train": self.X_train,
                 "y_train": self.y_train, "seed": self.seed}
 
-    def _run(self, code: str) -> dict:
-        namespace = self.solution_namespace()  # context(), unless solution_context says
-        exec(compile(code, f"<{self.name} design>", "exec"), namespace)
-        return namespace
-
     def train(self, code: str) -> Any:
         """The model that ``code`` (a notebook cell) trains on the training images,
         trained now (see :meth:`run` for one trained once)."""
-        return self._run(code)["model"]
+        return self.run_in_notebook_names(code, "design")["model"]
 
     def run(self, code: str) -> dict:
         """The names ``code`` (a notebook cell) leaves, run in the names the lab's cell
@@ -69,7 +64,7 @@ class DesignExercise(Exercise):
         test may change ``seed`` to train one from another seed."""
         key = (code, self.seed)
         if key not in self._trained:
-            self._trained[key] = self._run(code)
+            self._trained[key] = self.run_in_notebook_names(code, "design")
         return self._trained[key]
 
     def recorded(self, answer: Any) -> Any:

@@ -1081,9 +1081,7 @@ class RingDesignExercise(Exercise):
         """The recipe that ``code`` (a notebook cell) defines as ``answer_name``, run in the
         names the notebook has, once per code: its trainings are cached by the function."""
         if code not in self._defined:
-            namespace = self.solution_namespace()
-            exec(compile(code, f"<{self.name} answer>", "exec"), namespace)  # noqa: S102
-            self._defined[code] = namespace[self.answer_name]
+            self._defined[code] = self.run_in_notebook_names(code)[self.answer_name]
         return self._defined[code]
 
     def reference_answer(self) -> Callable:
