@@ -527,16 +527,20 @@ def _backbone(inputs, widths=(8, 16, 16)):
 
 @functools.cache
 def loc_dict_huber():
-    # a dict of outputs (a linear box head, one sigmoid for "circle"), Huber on the box
+    # a dict of outputs (a sigmoid box head, one sigmoid for "circle"), Huber on the box.
+    # Its mean box IoU is 0.76 to 0.78 at three seeds, with one thread or the machine's
+    # threads: an answer meant to pass must pass on any processor. (With a linear box head
+    # and a narrower backbone it reached 0.59 to 0.69 by seed and threads alone, on both
+    # sides of the target 0.65.)
     X, boxes, classes = shapes()
     keras.utils.set_random_seed(SEED)
     inputs = keras.Input(shape=(32, 32, 1))
-    x = _backbone(inputs)
-    outputs = {"box": layers.Dense(4, name="box")(x),
+    x = _backbone(inputs, widths=(16, 32, 32))
+    outputs = {"box": layers.Dense(4, activation="sigmoid", name="box")(x),
                "circle": layers.Dense(1, activation="sigmoid", name="circle")(x)}
     model = keras.Model(inputs, outputs)
     return fitted(model, X, {"box": boxes, "circle": classes[:, None].astype("float32")},
-                  epochs=14, lr=3e-3,
+                  epochs=16, lr=3e-3,
                   loss={"box": keras.losses.Huber(0.1), "circle": "binary_crossentropy"},
                   loss_weights={"box": 10.0, "circle": 1.0})
 
