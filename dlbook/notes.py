@@ -66,6 +66,7 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 from dlbook._data import DATA_DIR, DataError, check, load_yaml
+from dlbook.measure import _plain
 
 CLAIMS_DIR = DATA_DIR / "claims"
 SOURCES_FILE = DATA_DIR / "sources.yaml"
@@ -316,9 +317,10 @@ def show(value: Any, decimals: int | None) -> str:
         inner = ", ".join(show(v, decimals) for v in value)
         return f"({inner})" if isinstance(value, tuple) else f"[{inner}]"
     if isinstance(value, float) or (decimals is not None and not isinstance(value, (str, bool))):
+        # no negative zero: a computed 0 may come out as -1e-17 on another processor
         if decimals is None:
-            return f"{float(value):.6g}"
-        return f"{float(value):.{decimals}f}"
+            return _plain(f"{float(value):.6g}")
+        return _plain(f"{float(value):.{decimals}f}")
     return str(value)
 
 
