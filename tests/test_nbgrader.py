@@ -53,9 +53,6 @@ BLOCK = re.compile(r"```\{code-block\} bash\n:name: ([\w-]+)\n(.*?)```", re.DOTA
 HEREDOC = re.compile(r"cat > nbgrader_config.py <<EOF\n(.*?)\nEOF\n", re.DOTALL)
 SEED = 20261207  # the hidden cases' seed of the per-lab courses
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
-#: What make test sets to one thread for the unit tests (tools/test_env.sh, ONE_THREAD).
-THREAD_VARS = ("TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS", "OPENBLAS_NUM_THREADS",
-               "OMP_NUM_THREADS")
 
 
 def load(path):
@@ -133,8 +130,6 @@ def course(request, tmp_path_factory):
         env.setenv("PYTHONPATH", os.pathsep.join(filter(None, [
             str(book.ROOT), os.environ.get("PYTHONPATH")])))  # this checkout's dlbook
         env.delenv("DLBOOK_MODE", raising=False)  # the graded copy sets it itself
-        for var in THREAD_VARS:  # the machine's threads, as strict nbval and readers have
-            env.delenv(var, raising=False)
         for student in (SOLVED, BLANK):
             run(api.autograde(assignment, student), f"autograde of {student}")
     module = export_nbgrader.lab_module(load(solution))

@@ -16,7 +16,7 @@ for nb in "$@"; do [ -f "$nb" ] || { echo "no notebook $nb"; exit 2; }; done
 mapfile -t tests < <(python -m tools.check_tests "$@")
 keyword=$(for nb in "$@"; do basename "$nb" .ipynb; done | paste -sd'|' | sed 's/|/ or /g')
 echo "=== unit tests: ${tests[*]} (notebook tests: -k '$keyword')"
-env "${ONE_THREAD[@]}" pytest -q -n 2 -p no:cacheprovider -m "not browser and not pdf" "${tests[@]}"
+pytest -q -n 2 -p no:cacheprovider -m "not browser and not pdf" "${tests[@]}"
 pytest -q -p no:cacheprovider tests/test_notebooks.py -k "$keyword"
 echo "=== nbval, strict"
 pytest -q -n 2 --dist loadfile --nbval "${NBVAL[@]}" "$@"

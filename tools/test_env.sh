@@ -28,15 +28,6 @@ NBVAL=(--nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg -p no:
 OTHER_CPU=(OPENBLAS_CORETYPE=Prescott NPY_ENABLE_CPU_FEATURES=SSE3 TF_NUM_INTRAOP_THREADS=1
            DLBOOK_ONEDNN=1 ONEDNN_MAX_CPU_ISA=AVX2)
 
-# One thread per process for the unit tests (step 1, make check): two pytest
-# workers, and the web steps beside them, already fill the two cores, and
-# TensorFlow's, OpenBLAS's and OpenMP's own threads on top of them only wait for
-# each other (four lab self-tests on two workers: 103 s by default, 69 s so).
-# The notebook kernels that nbgrader starts in step 1 get the machine's defaults
-# back (tests/test_nbgrader.py): their outputs stand for strict nbval's.
-ONE_THREAD_VARS=(TF_NUM_INTRAOP_THREADS TF_NUM_INTEROP_THREADS OPENBLAS_NUM_THREADS OMP_NUM_THREADS)
-ONE_THREAD=("${ONE_THREAD_VARS[@]/%/=1}")
-
 # in_venv DIR CMD...: run CMD with DIR's python, pytest and kernel first on PATH.
 in_venv() {
   local dir=$1; shift
