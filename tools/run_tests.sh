@@ -73,7 +73,8 @@ echo "=== steps 5 and 6 (book build, browser, PDF) start in the background: $web
 web=$!
 
 step "1/7 unit tests: dlbook, registry, exercises, generated files, notebook hygiene"
-pytest -q -n 2 -p no:cacheprovider -m "not browser and not pdf" tests
+# --durations: every run says where step 1's time went (the README's profile)
+pytest -q -n 2 -p no:cacheprovider --durations=25 -m "not browser and not pdf" tests
 step_time; last=-1
 
 # ---- steps 2, 3, 4 and 7: jobs on a queue of two workers -----------------------------
