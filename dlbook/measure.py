@@ -45,7 +45,7 @@ def _number(value) -> float:
         raise TypeError(f"expected a number, got {value!r} ({type(value).__name__})") from None
 
 
-def _plain(text: str) -> str:
+def no_negative_zero(text: str) -> str:
     """``text`` without a minus sign in front of a zero (``-0.000`` -> ``0.000``)."""
     if text.startswith("-") and not any(ch in "123456789" for ch in text.split("e")[0]):
         return text[1:]
@@ -69,7 +69,7 @@ def approx(value, fmt: str = ".3f") -> str:
     Use it where such a number sits inside a sentence (a checker's feedback);
     for a line of its own with the book's range, use :func:`measured`.
     """
-    return APPROX + _plain(format(_number(value), fmt))
+    return APPROX + no_negative_zero(format(_number(value), fmt))
 
 
 def _log(**record) -> None:
@@ -122,7 +122,7 @@ def measured(label: str, value, expect: float | None, tol: float, fmt: str = ".3
     expect, tol = _number(expect), _number(tol)
     if not tol > 0:
         raise ValueError(f"the tolerance must be positive, not {tol!r}")
-    band = f"{_short(_plain(format(expect, fmt)))} \u00b1 {_short(format(tol, fmt))}"
+    band = f"{_short(no_negative_zero(format(expect, fmt)))} \u00b1 {_short(format(tol, fmt))}"
     _log(label=label, value=size, expect=expect, tol=tol)
     if glue:
         from dlbook._setup import glue as store

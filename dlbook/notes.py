@@ -66,7 +66,7 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 from dlbook._data import DATA_DIR, DataError, check, load_yaml
-from dlbook.measure import _plain
+from dlbook.measure import no_negative_zero
 
 CLAIMS_DIR = DATA_DIR / "claims"
 SOURCES_FILE = DATA_DIR / "sources.yaml"
@@ -319,8 +319,8 @@ def show(value: Any, decimals: int | None) -> str:
     if isinstance(value, float) or (decimals is not None and not isinstance(value, (str, bool))):
         # no negative zero: a computed 0 may come out as -1e-17 on another processor
         if decimals is None:
-            return _plain(f"{float(value):.6g}")
-        return _plain(f"{float(value):.{decimals}f}")
+            return no_negative_zero(f"{float(value):.6g}")
+        return no_negative_zero(f"{float(value):.{decimals}f}")
     return str(value)
 
 
